@@ -1,0 +1,1 @@
+//! Geometry storage, spatial index, picking, joins and CRS handling.

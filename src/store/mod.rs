@@ -1,0 +1,1 @@
+//! The project file: an OGC GeoPackage written with rusqlite.
