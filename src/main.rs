@@ -1,1 +1,5 @@
-fn main() {}
+//! The `fangcha` binary: see `fangcha --help`.
+
+fn main() -> std::process::ExitCode {
+    fangcha::cli::main()
+}

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod date;
 pub mod edit;
 pub mod fields;
+pub mod mapping;
 pub mod filter;
 pub mod records;
 pub mod rules;

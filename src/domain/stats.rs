@@ -254,6 +254,90 @@ pub struct StatRow {
     pub counts: Counts,
 }
 
+/// Columns of the statistics CSV/JSON output, in order (a contract relied on by scripts).
+pub const STAT_COLUMNS: [&str; 21] = [
+    "level",
+    "code",
+    "name",
+    "parcels_total",
+    "not_surveyed",
+    "in_progress",
+    "surveyed",
+    "completion_rate",
+    "buildings_total",
+    "commercial",
+    "lookback_done",
+    "lookback_rate",
+    "hazardous_commercial",
+    "rectified",
+    "rectification_rate",
+    "grade_a",
+    "grade_b",
+    "grade_c",
+    "grade_d",
+    "priority",
+    "floor_area_m2",
+];
+
+/// A cell of a statistics record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text (level, code, name).
+    Text(String),
+    /// A count.
+    Count(i64),
+    /// A rate (None = denominator 0).
+    Rate(Option<Rate>),
+    /// Floor area in m², 2 decimals.
+    Area(i64),
+}
+
+impl fmt::Display for Cell {
+    /// CSV form: rates as `95.34` (empty when the denominator is 0), areas with 2 decimals.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Text(t) => f.write_str(t),
+            Cell::Count(n) => write!(f, "{n}"),
+            Cell::Rate(None) => Ok(()),
+            Cell::Rate(Some(r)) => write!(f, "{r}"),
+            Cell::Area(centi) => {
+                let sign = if *centi < 0 { "-" } else { "" };
+                write!(f, "{sign}{}.{:02}", centi.abs() / 100, centi.abs() % 100)
+            }
+        }
+    }
+}
+
+impl StatRow {
+    /// The row's cells in [`STAT_COLUMNS`] order.
+    pub fn cells(&self, conv: Convention) -> Vec<Cell> {
+        let c = &self.counts;
+        vec![
+            Cell::Text(self.level.code().to_string()),
+            Cell::Text(self.code.clone()),
+            Cell::Text(self.name.clone()),
+            Cell::Count(c.parcels_total),
+            Cell::Count(c.not_surveyed),
+            Cell::Count(c.in_progress),
+            Cell::Count(c.surveyed),
+            Cell::Rate(c.completion_rate(conv)),
+            Cell::Count(c.buildings_total),
+            Cell::Count(c.commercial),
+            Cell::Count(c.lookback_done),
+            Cell::Rate(c.lookback_rate()),
+            Cell::Count(c.hazardous_commercial),
+            Cell::Count(c.rectified),
+            Cell::Rate(c.rectification_rate()),
+            Cell::Count(c.grade[0]),
+            Cell::Count(c.grade[1]),
+            Cell::Count(c.grade[2]),
+            Cell::Count(c.grade[3]),
+            Cell::Count(c.priority),
+            Cell::Area(c.floor_area_cm2x100),
+        ]
+    }
+}
+
 /// Rolls village counters up to `level`, sorted by code; features in no village form their
 /// own row (code "", name 未分配) at every level but the total.
 pub fn rollup(villages: &[Village], counts: &VillageCounts, level: AdminLevel) -> Vec<StatRow> {

@@ -185,6 +185,34 @@ impl Survey {
         Ok(Edit { target, changes })
     }
 
+    /// Checks that every value of an edit fits its record, without changing anything.
+    pub fn check_applies(&self, edit: &Edit) -> Result<(), EditError> {
+        let idx = edit.target.index() as usize;
+        match edit.target {
+            Target::Parcel(_) => {
+                let mut p = self
+                    .parcels
+                    .get(idx)
+                    .ok_or(EditError::NoSuchRecord { layer: Layer::Parcel.code(), index: edit.target.index() })?
+                    .clone();
+                for c in &edit.changes {
+                    c.field.set_parcel(&mut p, &c.new)?;
+                }
+            }
+            Target::Building(_) => {
+                let mut b = self
+                    .buildings
+                    .get(idx)
+                    .ok_or(EditError::NoSuchRecord { layer: Layer::Building.code(), index: edit.target.index() })?
+                    .clone();
+                for c in &edit.changes {
+                    c.field.set_building(&mut b, &c.new)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Applies a prepared edit (or the inverse of one) and updates the counters by its delta.
     /// The values were checked by [`Survey::prepare`]; a value that no longer fits is an error
     /// and leaves the record unchanged.

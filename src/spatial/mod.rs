@@ -1,1 +1,6 @@
-//! Geometry storage, spatial index, picking, joins and CRS handling.
+//! Geometry storage for many polygons, the R-tree, picking, viewport queries, spatial joins
+//! and CRS handling with PROJ.
+
+pub mod crs;
+pub mod geometry;
+pub mod index;

@@ -1,0 +1,636 @@
+//! The project file (工程文件): an OGC GeoPackage holding parcels, buildings, villages, overlays
+//! and the edit log. Creating one is atomic (temporary file, then rename); every edit is one
+//! WAL transaction with `synchronous = FULL`, so an edit reported saved survives a power cut.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use geo_types::{Geometry, MultiPolygon};
+use rusqlite::{Connection, OpenFlags, params, params_from_iter};
+
+use super::geom::{GeomError, decode, encode_multipolygon, register_functions};
+use super::schema::{self, SRS_ID, SchemaError, survey_columns};
+use crate::domain::admin::{Village, VillageId};
+use crate::domain::edit::{Edit, Target};
+use crate::domain::fields::{Field, FieldKind, Layer, Value};
+use crate::domain::records::{Building, Parcel};
+use crate::domain::survey::Survey;
+use crate::spatial::geometry::PolygonStore;
+
+/// Store errors; each names the project file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// Project file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// File system failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// File concerned.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Schema problem.
+    #[error("{path}: {source}")]
+    Schema {
+        /// Project file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: SchemaError,
+    },
+    /// A geometry blob could not be encoded or decoded.
+    #[error("{path}: {table} fid {fid}: {source}")]
+    Geometry {
+        /// Project file.
+        path: PathBuf,
+        /// Table.
+        table: &'static str,
+        /// Feature id.
+        fid: i64,
+        /// Cause.
+        #[source]
+        source: GeomError,
+    },
+    /// A stored value does not fit its field.
+    #[error("{path}: {table} fid {fid}: {message}")]
+    BadValue {
+        /// Project file.
+        path: PathBuf,
+        /// Table.
+        table: &'static str,
+        /// Feature id.
+        fid: i64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The target exists and overwriting was not asked for.
+    #[error("{0} already exists; choose another output or pass --overwrite")]
+    Exists(PathBuf),
+    /// The file does not exist.
+    #[error("{0}: no such project file")]
+    Missing(PathBuf),
+}
+
+/// A reference layer drawn under the survey (e.g. an urban-renewal area boundary).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    /// Display name.
+    pub name: String,
+    /// Kind (free text, e.g. `renewal_area`).
+    pub kind: String,
+    /// Where it came from (file name).
+    pub source: String,
+    /// Geometry in EPSG:4490.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Everything a project holds, in memory: the survey and the geometries aligned with it.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectData {
+    /// Villages, parcels and houses with their counters.
+    pub survey: Survey,
+    /// Parcel polygons, aligned with `survey.parcels`.
+    pub parcel_geoms: PolygonStore,
+    /// House footprints, aligned with `survey.buildings`.
+    pub building_geoms: PolygonStore,
+    /// Village polygons, aligned with `survey.villages` (empty geometry when unknown).
+    pub village_geoms: PolygonStore,
+    /// Reference layers.
+    pub overlays: Vec<Overlay>,
+}
+
+/// The source attributes of imported records (JSON object text per record), kept in the
+/// `source_attrs` column so the original fields survive the import. Not loaded into memory.
+#[derive(Debug, Clone, Default)]
+pub struct SourceAttrs {
+    /// Aligned with parcels (empty = none).
+    pub parcels: Vec<String>,
+    /// Aligned with houses (empty = none).
+    pub buildings: Vec<String>,
+}
+
+/// What an edit-log row records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditLogEntry {
+    /// Row id.
+    pub id: i64,
+    /// Rows of one edit share the group.
+    pub group: i64,
+    /// UTC time, ISO 8601.
+    pub edited_at: String,
+    /// Who.
+    pub user: String,
+    /// `edit`, `undo` or `redo`.
+    pub action: String,
+    /// `parcels` or `buildings`.
+    pub layer: String,
+    /// Feature id (dense index + 1).
+    pub fid: i64,
+    /// 图斑编码 or 房屋编码.
+    pub feature_code: String,
+    /// Field key.
+    pub field: String,
+    /// Old value (text form; empty for none).
+    pub old_value: String,
+    /// New value.
+    pub new_value: String,
+    /// Inspection round of the house at the time (building edits).
+    pub round: String,
+}
+
+/// Why an edit is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditAction {
+    /// A user's change.
+    Edit,
+    /// Undo of an earlier change.
+    Undo,
+    /// Redo of an undone change.
+    Redo,
+}
+
+impl EditAction {
+    /// Stable code in edit_log.action.
+    pub fn code(self) -> &'static str {
+        match self {
+            EditAction::Edit => "edit",
+            EditAction::Undo => "undo",
+            EditAction::Redo => "redo",
+        }
+    }
+}
+
+fn sq(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+}
+
+fn to_sql(v: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as S;
+    match v {
+        Value::Null => S::Null,
+        Value::Bool(b) => S::Integer(i64::from(*b)),
+        Value::Int(i) => S::Integer(*i),
+        Value::Real(r) => S::Real(*r),
+        Value::Text(t) => S::Text(t.clone()),
+    }
+}
+
+fn from_sql(field: Field, v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef as R;
+    match (field.kind(), v) {
+        (_, R::Null) => Value::Null,
+        (FieldKind::Bool, R::Integer(i)) => Value::Bool(i != 0),
+        (FieldKind::Real, R::Integer(i)) => Value::Real(i as f64),
+        (FieldKind::Real, R::Real(r)) => Value::Real(r),
+        (FieldKind::Int { .. }, R::Integer(i)) => Value::Int(i),
+        (FieldKind::Int { .. }, R::Real(r)) => Value::Int(r as i64),
+        (_, R::Text(t)) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        (_, R::Integer(i)) => Value::Int(i),
+        (_, R::Real(r)) => Value::Real(r),
+        (_, R::Blob(_)) => Value::Null,
+    }
+}
+
+/// UTC now as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn now_utc() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Writes a complete new project atomically: everything goes to a temporary file beside
+/// `path` in one transaction, the spatial indexes are built, the file is synced and renamed
+/// over `path`. On any error nothing is left behind. `meta` pairs go to `fangcha_meta`.
+pub fn write_new(
+    path: &Path,
+    data: &ProjectData,
+    source: &SourceAttrs,
+    meta: &[(&str, String)],
+    overwrite: bool,
+) -> Result<(), StoreError> {
+    if path.exists() && !overwrite {
+        return Err(StoreError::Exists(path.to_path_buf()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".fangcha-")
+        .suffix(".gpkg.tmp")
+        .tempfile_in(&dir)
+        .map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+    let tmp_path = tmp.path().to_path_buf();
+    {
+        let mut conn = Connection::open(&tmp_path).map_err(sq(&tmp_path))?;
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;")
+            .map_err(sq(&tmp_path))?;
+        register_functions(&conn).map_err(sq(&tmp_path))?;
+        let tx = conn.transaction().map_err(sq(&tmp_path))?;
+        schema::create(&tx).map_err(sq(&tmp_path))?;
+        insert_all(&tx, &tmp_path, data, source)?;
+        for (k, v) in meta {
+            schema::set_meta(&tx, k, v).map_err(sq(&tmp_path))?;
+        }
+        schema::set_meta(&tx, "created_at", &now_utc()).map_err(sq(&tmp_path))?;
+        schema::create_spatial_indexes(&tx).map_err(sq(&tmp_path))?;
+        tx.commit().map_err(sq(&tmp_path))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL;").map_err(sq(&tmp_path))?;
+        conn.close().map_err(|(_, e)| sq(&tmp_path)(e))?;
+    }
+    tmp.as_file().sync_all().map_err(|source| StoreError::Io { path: tmp_path.clone(), source })?;
+    if overwrite {
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                std::fs::remove_file(&side).map_err(|source| StoreError::Io { path: side.clone(), source })?;
+            }
+        }
+    }
+    tmp.persist(path).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e.error })?;
+    Ok(())
+}
+
+fn village_code_of(survey: &Survey, v: VillageId) -> Option<&str> {
+    survey.villages.get(v.index()).map(|v| v.code.as_str()).filter(|c| !c.is_empty())
+}
+
+fn insert_all(conn: &Connection, path: &Path, data: &ProjectData, source: &SourceAttrs) -> Result<(), StoreError> {
+    let s = &data.survey;
+    let geom_err = |table: &'static str, fid: i64| move |source| StoreError::Geometry { path: path.to_path_buf(), table, fid, source };
+
+    // villages (index 0 = unassigned is not stored)
+    let mut st = conn
+        .prepare(
+            "INSERT INTO villages (fid, geom, village_code, village_name, township_code, township_name, county_code, county_name) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(sq(path))?;
+    for (i, v) in s.villages.iter().enumerate().skip(1) {
+        let bbox = data.village_geoms.bbox(i as u32);
+        let blob = if bbox.is_empty() {
+            None
+        } else {
+            Some(encode_multipolygon(&data.village_geoms.to_multipolygon(i as u32), SRS_ID, &bbox).map_err(geom_err("villages", i as i64))?)
+        };
+        let code_at = |n: usize| v.code.get(..n).unwrap_or("").to_string();
+        st.execute(params![i as i64, blob, v.code, v.name, code_at(9), v.township_name, code_at(6), v.county_name])
+            .map_err(sq(path))?;
+    }
+
+    // parcels
+    let pcols = survey_columns(Layer::Parcel);
+    let sql = format!(
+        "INSERT INTO parcels (fid, geom, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, {})",
+        pcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", "),
+        (0..pcols.len()).map(|i| format!("?{}", i + 6)).collect::<Vec<_>>().join(", ")
+    );
+    let mut st = conn.prepare(&sql).map_err(sq(path))?;
+    for (i, p) in s.parcels.iter().enumerate() {
+        let fid = i as i64 + 1;
+        let bbox = data.parcel_geoms.bbox(i as u32);
+        let blob = encode_multipolygon(&data.parcel_geoms.to_multipolygon(i as u32), SRS_ID, &bbox)
+            .map_err(geom_err("parcels", fid))?;
+        let mut vals: Vec<rusqlite::types::Value> = vec![
+            fid.into(),
+            blob.into(),
+            p.code.clone().into(),
+            village_code_of(s, p.village).map(str::to_string).into(),
+            source.parcels.get(i).cloned().into(),
+        ];
+        vals.extend(pcols.iter().map(|f| to_sql(&f.get_parcel(p))));
+        st.execute(params_from_iter(vals)).map_err(sq(path))?;
+    }
+
+    // buildings
+    let bcols = survey_columns(Layer::Building);
+    let sql = format!(
+        "INSERT INTO buildings (fid, geom, building_code, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {})",
+        bcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", "),
+        (0..bcols.len()).map(|i| format!("?{}", i + 7)).collect::<Vec<_>>().join(", ")
+    );
+    let mut st = conn.prepare(&sql).map_err(sq(path))?;
+    for (i, b) in s.buildings.iter().enumerate() {
+        let fid = i as i64 + 1;
+        let bbox = data.building_geoms.bbox(i as u32);
+        let blob = encode_multipolygon(&data.building_geoms.to_multipolygon(i as u32), SRS_ID, &bbox)
+            .map_err(geom_err("buildings", fid))?;
+        let parcel_code = b.parcel.and_then(|p| s.parcels.get(p as usize)).map(|p| p.code.clone());
+        let mut vals: Vec<rusqlite::types::Value> = vec![
+            fid.into(),
+            blob.into(),
+            b.code.clone().into(),
+            parcel_code.into(),
+            village_code_of(s, b.village).map(str::to_string).into(),
+            source.buildings.get(i).cloned().into(),
+        ];
+        vals.extend(bcols.iter().map(|f| to_sql(&f.get_building(b))));
+        st.execute(params_from_iter(vals)).map_err(sq(path))?;
+    }
+
+    // overlays
+    let mut st = conn
+        .prepare("INSERT INTO overlays (geom, name, kind, source) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(sq(path))?;
+    for (i, o) in data.overlays.iter().enumerate() {
+        let mut store = PolygonStore::new();
+        store.push(&o.geometry);
+        let blob = encode_multipolygon(&o.geometry, SRS_ID, &store.bbox(0)).map_err(geom_err("overlays", i as i64 + 1))?;
+        st.execute(params![blob, o.name, o.kind, o.source]).map_err(sq(path))?;
+    }
+    Ok(())
+}
+
+/// An open project file.
+#[derive(Debug)]
+pub struct ProjectFile {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl ProjectFile {
+    /// Opens a project for reading and editing: WAL journal, `synchronous = FULL`, the
+    /// GeoPackage SQL functions registered, the schema migrated if older.
+    pub fn open(path: &Path) -> Result<ProjectFile, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sq(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sq(path))?;
+        // fails with "file is not a database" for non-SQLite files
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(sq(path))?;
+        register_functions(&conn).map_err(sq(path))?;
+        schema::migrate(&mut conn).map_err(|source| StoreError::Schema { path: path.to_path_buf(), source })?;
+        Ok(ProjectFile { conn, path: path.to_path_buf() })
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A `fangcha_meta` value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        schema::get_meta(&self.conn, key).map_err(sq(&self.path))
+    }
+
+    /// Loads the whole project into memory.
+    pub fn load(&self) -> Result<ProjectData, StoreError> {
+        let path = self.path.as_path();
+        let bad = |table: &'static str, fid: i64, message: String| StoreError::BadValue { path: path.to_path_buf(), table, fid, message };
+        let mut villages = vec![Village::unassigned()];
+        let mut village_geoms = PolygonStore::new();
+        village_geoms.push(&MultiPolygon(Vec::new()));
+        let mut village_ids: HashMap<String, VillageId> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT fid, geom, village_code, village_name, township_name, county_name FROM villages ORDER BY fid")
+                .map_err(sq(path))?;
+            let mut rows = st.query([]).map_err(sq(path))?;
+            while let Some(r) = rows.next().map_err(sq(path))? {
+                let fid: i64 = r.get(0).map_err(sq(path))?;
+                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
+                let v = Village {
+                    code: r.get(2).map_err(sq(path))?,
+                    name: r.get::<_, Option<String>>(3).map_err(sq(path))?.unwrap_or_default(),
+                    township_name: r.get::<_, Option<String>>(4).map_err(sq(path))?.unwrap_or_default(),
+                    county_name: r.get::<_, Option<String>>(5).map_err(sq(path))?.unwrap_or_default(),
+                };
+                let mp = match blob {
+                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                        path: path.to_path_buf(),
+                        table: "villages",
+                        fid,
+                        source,
+                    })?),
+                    None => MultiPolygon(Vec::new()),
+                };
+                village_geoms.push(&mp);
+                village_ids.insert(v.code.clone(), VillageId(villages.len() as u32));
+                villages.push(v);
+            }
+        }
+        let village_of = |code: Option<String>| code.and_then(|c| village_ids.get(&c).copied()).unwrap_or(VillageId::UNASSIGNED);
+
+        let pcols = survey_columns(Layer::Parcel);
+        let mut parcels = Vec::new();
+        let mut parcel_geoms = PolygonStore::new();
+        let mut parcel_ids: HashMap<String, u32> = HashMap::new();
+        {
+            let sql = format!(
+                "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
+                pcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", ")
+            );
+            let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
+            let mut rows = st.query([]).map_err(sq(path))?;
+            while let Some(r) = rows.next().map_err(sq(path))? {
+                let fid: i64 = r.get(0).map_err(sq(path))?;
+                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
+                let mp = match blob {
+                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                        path: path.to_path_buf(),
+                        table: "parcels",
+                        fid,
+                        source,
+                    })?),
+                    None => MultiPolygon(Vec::new()),
+                };
+                let mut p = Parcel::new(r.get::<_, String>(2).map_err(sq(path))?, village_of(r.get(3).map_err(sq(path))?));
+                for (k, f) in pcols.iter().enumerate() {
+                    let v = from_sql(*f, r.get_ref(4 + k).map_err(sq(path))?);
+                    f.set_parcel(&mut p, &v).map_err(|e| bad("parcels", fid, e.to_string()))?;
+                }
+                parcel_ids.insert(p.code.clone(), parcels.len() as u32);
+                parcel_geoms.push(&mp);
+                parcels.push(p);
+            }
+        }
+
+        let bcols = survey_columns(Layer::Building);
+        let mut buildings = Vec::new();
+        let mut building_geoms = PolygonStore::new();
+        {
+            let sql = format!(
+                "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
+                bcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", ")
+            );
+            let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
+            let mut rows = st.query([]).map_err(sq(path))?;
+            while let Some(r) = rows.next().map_err(sq(path))? {
+                let fid: i64 = r.get(0).map_err(sq(path))?;
+                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
+                let mp = match blob {
+                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                        path: path.to_path_buf(),
+                        table: "buildings",
+                        fid,
+                        source,
+                    })?),
+                    None => MultiPolygon(Vec::new()),
+                };
+                let mut b = Building::new(r.get::<_, String>(2).map_err(sq(path))?);
+                b.parcel = r.get::<_, Option<String>>(3).map_err(sq(path))?.and_then(|c| parcel_ids.get(&c).copied());
+                b.village = village_of(r.get(4).map_err(sq(path))?);
+                for (k, f) in bcols.iter().enumerate() {
+                    let v = from_sql(*f, r.get_ref(5 + k).map_err(sq(path))?);
+                    f.set_building(&mut b, &v).map_err(|e| bad("buildings", fid, e.to_string()))?;
+                }
+                building_geoms.push(&mp);
+                buildings.push(b);
+            }
+        }
+
+        let mut overlays = Vec::new();
+        {
+            let mut st = self.conn.prepare("SELECT fid, geom, name, kind, source FROM overlays ORDER BY fid").map_err(sq(path))?;
+            let mut rows = st.query([]).map_err(sq(path))?;
+            while let Some(r) = rows.next().map_err(sq(path))? {
+                let fid: i64 = r.get(0).map_err(sq(path))?;
+                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
+                let Some(blob) = blob else { continue };
+                let geometry = as_multipolygon(decode(&blob).map_err(|source| StoreError::Geometry {
+                    path: path.to_path_buf(),
+                    table: "overlays",
+                    fid,
+                    source,
+                })?);
+                overlays.push(Overlay {
+                    name: r.get::<_, Option<String>>(2).map_err(sq(path))?.unwrap_or_default(),
+                    kind: r.get::<_, Option<String>>(3).map_err(sq(path))?.unwrap_or_default(),
+                    source: r.get::<_, Option<String>>(4).map_err(sq(path))?.unwrap_or_default(),
+                    geometry,
+                });
+            }
+        }
+
+        Ok(ProjectData {
+            survey: Survey::new(villages, parcels, buildings),
+            parcel_geoms,
+            building_geoms,
+            village_geoms,
+            overlays,
+        })
+    }
+
+    /// Writes one edit (all its field changes) and its edit-log rows in one transaction and
+    /// returns the edit group id. When this returns Ok the edit is on disk.
+    pub fn write_edit(&mut self, edit: &Edit, survey: &Survey, user: &str, action: EditAction) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(sq(&path))?;
+        let group: i64 = tx
+            .query_row("SELECT coalesce(max(edit_group), 0) + 1 FROM edit_log", [], |r| r.get(0))
+            .map_err(sq(&path))?;
+        let (table, code, round) = match edit.target {
+            Target::Parcel(i) => ("parcels", survey.parcels.get(i as usize).map(|p| p.code.clone()), None),
+            Target::Building(i) => {
+                let b = survey.buildings.get(i as usize);
+                ("buildings", b.map(|b| b.code.clone()), b.and_then(|b| b.round).map(|r| {
+                    use crate::domain::codes::Coded;
+                    r.code().to_string()
+                }))
+            }
+        };
+        let fid = i64::from(edit.target.index()) + 1;
+        let now = now_utc();
+        for c in &edit.changes {
+            let n = tx
+                .execute(&format!("UPDATE \"{table}\" SET \"{}\" = ?1 WHERE fid = ?2", c.field.key()), params![to_sql(&c.new), fid])
+                .map_err(sq(&path))?;
+            if n != 1 {
+                return Err(StoreError::BadValue { path, table, fid, message: "no such feature in the project file".into() });
+            }
+            tx.execute(
+                "INSERT INTO edit_log (edit_group, edited_at, user, action, layer, fid, feature_code, field, old_value, new_value, round) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    group,
+                    now,
+                    user,
+                    action.code(),
+                    table,
+                    fid,
+                    code.clone().unwrap_or_default(),
+                    c.field.key(),
+                    (!c.old.is_null()).then(|| c.old.to_text()),
+                    (!c.new.is_null()).then(|| c.new.to_text()),
+                    round.clone()
+                ],
+            )
+            .map_err(sq(&path))?;
+        }
+        tx.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name IN (?1, 'edit_log')",
+            params![table],
+        )
+        .map_err(sq(&path))?;
+        tx.commit().map_err(sq(&path))?;
+        Ok(group)
+    }
+
+    /// Edit-log rows, newest first; of one feature when `feature` is given.
+    pub fn edit_log(&self, feature: Option<Target>, limit: usize) -> Result<Vec<EditLogEntry>, StoreError> {
+        let path = self.path.as_path();
+        let (cond, layer, fid) = match feature {
+            Some(t) => ("WHERE layer = ?1 AND fid = ?2", t.layer().code(), i64::from(t.index()) + 1),
+            None => ("WHERE ?1 = ?1 AND ?2 = ?2", "", 0),
+        };
+        let sql = format!(
+            "SELECT id, edit_group, edited_at, user, action, layer, fid, feature_code, field, old_value, new_value, round \
+             FROM edit_log {cond} ORDER BY id DESC LIMIT ?3"
+        );
+        let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
+        let rows = st
+            .query_map(params![layer, fid, limit as i64], |r| {
+                Ok(EditLogEntry {
+                    id: r.get(0)?,
+                    group: r.get(1)?,
+                    edited_at: r.get(2)?,
+                    user: r.get(3)?,
+                    action: r.get(4)?,
+                    layer: r.get(5)?,
+                    fid: r.get(6)?,
+                    feature_code: r.get(7)?,
+                    field: r.get(8)?,
+                    old_value: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                    new_value: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+                    round: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                })
+            })
+            .map_err(sq(path))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sq(path))
+    }
+
+    /// `PRAGMA integrity_check` result ("ok" when sound).
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(sq(&self.path))
+    }
+}
+
+fn as_multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        Geometry::MultiPolygon(mp) => mp,
+        Geometry::Polygon(p) => MultiPolygon(vec![p]),
+        _ => MultiPolygon(Vec::new()),
+    }
+}
