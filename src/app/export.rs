@@ -6,8 +6,8 @@ use std::path::Path;
 use geojson::JsonObject;
 use serde_json::Value as Json;
 
-use crate::domain::filter::{Expr, FilterContext};
 use crate::domain::fields::{Field, Layer, Value};
+use crate::domain::filter::{Expr, FilterContext};
 use crate::io::geojson_out::{WriteError, write_feature_collection};
 use crate::store::ProjectData;
 
@@ -44,19 +44,33 @@ fn json(v: &Value) -> Json {
 /// Indices of the records of `layer` matching `filter` (all when `None`).
 pub fn select(data: &ProjectData, layer: ExportLayer, filter: Option<&Expr>) -> Vec<u32> {
     let s = &data.survey;
-    let village_code = |v: crate::domain::admin::VillageId| s.villages.get(v.index()).map_or("", |v| v.code.as_str());
+    let village_code = |v: crate::domain::admin::VillageId| {
+        s.villages.get(v.index()).map_or("", |v| v.code.as_str())
+    };
     match layer {
         ExportLayer::Parcels => (0..s.parcels.len() as u32)
             .filter(|&i| {
                 let p = &s.parcels[i as usize];
-                filter.is_none_or(|e| e.eval(&FilterContext { parcel: Some(p), building: None, village_code: village_code(p.village) }))
+                filter.is_none_or(|e| {
+                    e.eval(&FilterContext {
+                        parcel: Some(p),
+                        building: None,
+                        village_code: village_code(p.village),
+                    })
+                })
             })
             .collect(),
         ExportLayer::Buildings => (0..s.buildings.len() as u32)
             .filter(|&i| {
                 let b = &s.buildings[i as usize];
                 let p = b.parcel.and_then(|p| s.parcels.get(p as usize));
-                filter.is_none_or(|e| e.eval(&FilterContext { parcel: p, building: Some(b), village_code: village_code(b.village) }))
+                filter.is_none_or(|e| {
+                    e.eval(&FilterContext {
+                        parcel: p,
+                        building: Some(b),
+                        village_code: village_code(b.village),
+                    })
+                })
             })
             .collect(),
     }
@@ -69,15 +83,26 @@ pub fn properties(data: &ProjectData, layer: ExportLayer, i: u32) -> JsonObject 
     let admin = |o: &mut JsonObject, v: crate::domain::admin::VillageId| {
         let fallback = crate::domain::admin::Village::unassigned();
         let v = s.villages.get(v.index()).unwrap_or(&fallback);
-        let opt = |t: &str| if t.is_empty() { Json::Null } else { Json::String(t.to_string()) };
+        let opt = |t: &str| {
+            if t.is_empty() {
+                Json::Null
+            } else {
+                Json::String(t.to_string())
+            }
+        };
         o.insert("village_code".into(), opt(&v.code));
-        o.insert("village_name".into(), opt(if v.code.is_empty() { "" } else { &v.name }));
+        o.insert(
+            "village_name".into(),
+            opt(if v.code.is_empty() { "" } else { &v.name }),
+        );
         o.insert("township_code".into(), opt(v.code.get(..9).unwrap_or("")));
         o.insert("township_name".into(), opt(&v.township_name));
     };
     match layer {
         ExportLayer::Parcels => {
-            let Some(p) = s.parcels.get(i as usize) else { return o };
+            let Some(p) = s.parcels.get(i as usize) else {
+                return o;
+            };
             for f in Field::of_layer(Layer::Parcel) {
                 o.insert(f.key().into(), json(&f.get_parcel(p)));
             }
@@ -85,11 +110,19 @@ pub fn properties(data: &ProjectData, layer: ExportLayer, i: u32) -> JsonObject 
             o.insert("building_count".into(), Json::from(s.houses_of(i).len()));
         }
         ExportLayer::Buildings => {
-            let Some(b) = s.buildings.get(i as usize) else { return o };
+            let Some(b) = s.buildings.get(i as usize) else {
+                return o;
+            };
             let parcel = b.parcel.and_then(|p| s.parcels.get(p as usize));
             o.insert("building_code".into(), Json::String(b.code.clone()));
-            o.insert("parcel_code".into(), parcel.map_or(Json::Null, |p| Json::String(p.code.clone())));
-            o.insert("survey_status".into(), parcel.map_or(Json::Null, |p| json(&Field::SurveyStatus.get_parcel(p))));
+            o.insert(
+                "parcel_code".into(),
+                parcel.map_or(Json::Null, |p| Json::String(p.code.clone())),
+            );
+            o.insert(
+                "survey_status".into(),
+                parcel.map_or(Json::Null, |p| json(&Field::SurveyStatus.get_parcel(p))),
+            );
             admin(&mut o, b.village);
             for f in Field::of_layer(Layer::Building).filter(|f| *f != Field::BuildingCode) {
                 o.insert(f.key().into(), json(&f.get_building(b)));
@@ -111,10 +144,20 @@ pub fn properties(data: &ProjectData, layer: ExportLayer, i: u32) -> JsonObject 
 }
 
 /// Writes the selected records as GeoJSON; returns how many were written.
-pub fn export_geojson(data: &ProjectData, layer: ExportLayer, indices: &[u32], path: &Path) -> Result<usize, WriteError> {
+pub fn export_geojson(
+    data: &ProjectData,
+    layer: ExportLayer,
+    indices: &[u32],
+    path: &Path,
+) -> Result<usize, WriteError> {
     let geoms = match layer {
         ExportLayer::Parcels => &data.parcel_geoms,
         ExportLayer::Buildings => &data.building_geoms,
     };
-    write_feature_collection(path, indices.iter().map(|&i| (geoms.to_multipolygon(i), properties(data, layer, i))))
+    write_feature_collection(
+        path,
+        indices
+            .iter()
+            .map(|&i| (geoms.to_multipolygon(i), properties(data, layer, i))),
+    )
 }

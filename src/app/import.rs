@@ -14,7 +14,9 @@ use geo_types::MultiPolygon;
 
 use crate::domain::admin::{DivisionCode, Village, VillageId};
 use crate::domain::fields::{Field, Value};
-use crate::domain::mapping::{FieldMapping, FieldOverride, ImportKey, MappedLayer, MatchKind, detect};
+use crate::domain::mapping::{
+    FieldMapping, FieldOverride, ImportKey, MappedLayer, MatchKind, detect,
+};
 use crate::domain::records::{Building, Parcel};
 use crate::domain::rules::Rule;
 use crate::domain::survey::Survey;
@@ -78,7 +80,9 @@ pub enum ImportError {
         available: String,
     },
     /// The villages layer has no code attribute.
-    #[error("{0}: no village code attribute found (村代码/CJQYDM/village_code); pass --field village_code=SRC")]
+    #[error(
+        "{0}: no village code attribute found (村代码/CJQYDM/village_code); pass --field village_code=SRC"
+    )]
     NoVillageCode(PathBuf),
     /// The parcels file holds no polygon.
     #[error("{path}: no polygon features to import ({skipped})")]
@@ -200,7 +204,10 @@ pub fn split_layer(text: &Path) -> (PathBuf, Option<String>) {
 fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportError> {
     let (path, layer) = split_layer(path);
     let path = path.as_path();
-    let opts = ReadOptions { encoding: req.encoding.clone(), layer };
+    let opts = ReadOptions {
+        encoding: req.encoding.clone(),
+        layer,
+    };
     let mut raw = read_layer(path, &opts)?;
     let mut extent = Bbox::EMPTY;
     for f in &raw.features {
@@ -212,14 +219,24 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
             }
         }
     }
-    let (crs, crs_warnings) =
-        resolve(raw.declared_crs.as_ref(), req.crs.as_deref(), &extent).map_err(|source| ImportError::Crs { path: path.to_path_buf(), source })?;
-    let reprojector = Reprojector::new(&crs).map_err(|source| ImportError::Crs { path: path.to_path_buf(), source })?;
+    let (crs, crs_warnings) = resolve(raw.declared_crs.as_ref(), req.crs.as_deref(), &extent)
+        .map_err(|source| ImportError::Crs {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let reprojector = Reprojector::new(&crs).map_err(|source| ImportError::Crs {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut report = LayerReport {
         role: role.to_string(),
         path: path.to_path_buf(),
         encoding: raw.encoding.clone(),
-        crs: if reprojector.is_identity() { format!("{crs} (no transformation needed)") } else { format!("{crs} → EPSG:4490") },
+        crs: if reprojector.is_identity() {
+            format!("{crs} (no transformation needed)")
+        } else {
+            format!("{crs} → EPSG:4490")
+        },
         warnings: raw.warnings.clone(),
         skipped: raw.skipped.clone(),
         ..Default::default()
@@ -229,13 +246,18 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
     for f in &mut raw.features {
         if !reprojector.transform(&mut f.geometry) {
             failed += 1;
-            push_example(&mut report.invalid_examples, format!("feature {}: cannot be reprojected", f.source_index + 1));
+            push_example(
+                &mut report.invalid_examples,
+                format!("feature {}: cannot be reprojected", f.source_index + 1),
+            );
             f.geometry = MultiPolygon(Vec::new());
         }
     }
     if failed > 0 {
         report.invalid += failed;
-        report.warnings.push(format!("{failed} features could not be reprojected and are kept with an empty geometry"));
+        report.warnings.push(format!(
+            "{failed} features could not be reprojected and are kept with an empty geometry"
+        ));
     }
     for f in &raw.features {
         if f.geometry.0.is_empty() {
@@ -243,14 +265,22 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
         }
         if let Err(e) = f.geometry.check_validation() {
             report.invalid += 1;
-            push_example(&mut report.invalid_examples, format!("feature {}: {e}", f.source_index + 1));
+            push_example(
+                &mut report.invalid_examples,
+                format!("feature {}: {e}", f.source_index + 1),
+            );
         }
     }
     report.features = raw.features.len();
     Ok(Loaded { raw, report })
 }
 
-fn mapping_of(layer: MappedLayer, loaded: &mut Loaded, req: &ImportRequest, missing: &mut Vec<(String, String)>) -> FieldMapping {
+fn mapping_of(
+    layer: MappedLayer,
+    loaded: &mut Loaded,
+    req: &ImportRequest,
+    missing: &mut Vec<(String, String)>,
+) -> FieldMapping {
     let (m, miss) = detect(layer, &loaded.raw.field_names, &req.overrides);
     for name in miss {
         missing.push((name, loaded.raw.path.display().to_string()));
@@ -264,7 +294,11 @@ fn mapping_of(layer: MappedLayer, loaded: &mut Loaded, req: &ImportRequest, miss
                 MatchKind::Detected => "detected",
                 MatchKind::Truncated => "detected (name cut at 10 bytes)",
             };
-            (e.key.key().to_string(), e.source_name.clone(), how.to_string())
+            (
+                e.key.key().to_string(),
+                e.source_name.clone(),
+                how.to_string(),
+            )
         })
         .collect();
     m
@@ -279,7 +313,8 @@ fn attrs_json(names: &[String], attrs: &[Value]) -> String {
                 Value::Null => serde_json::Value::Null,
                 Value::Bool(b) => serde_json::Value::Bool(*b),
                 Value::Int(i) => serde_json::Value::from(*i),
-                Value::Real(r) => serde_json::Number::from_f64(*r).map_or(serde_json::Value::Null, serde_json::Value::Number),
+                Value::Real(r) => serde_json::Number::from_f64(*r)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number),
                 Value::Text(t) => serde_json::Value::String(t.clone()),
             };
             (k.clone(), j)
@@ -297,23 +332,46 @@ fn attr_text(v: &Value) -> Option<String> {
 }
 
 /// Runs an import and writes the project. Nothing is written unless everything succeeded.
-pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportReport, ImportError> {
+pub fn run_import(
+    req: &ImportRequest,
+    progress: Progress<'_>,
+) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let mut report = ImportReport { output: req.output.clone(), ..Default::default() };
+    let mut report = ImportReport {
+        output: req.output.clone(),
+        ..Default::default()
+    };
 
     progress("reading parcels", 0.0);
     let mut parcels_in = load("parcels", &req.parcels, req)?;
     if parcels_in.raw.features.is_empty() {
-        let skipped: Vec<String> = parcels_in.raw.skipped.iter().map(|(k, n)| format!("{n} {k} skipped")).collect();
+        let skipped: Vec<String> = parcels_in
+            .raw
+            .skipped
+            .iter()
+            .map(|(k, n)| format!("{n} {k} skipped"))
+            .collect();
         return Err(ImportError::NoFeatures {
             path: parcels_in.raw.path.clone(),
-            skipped: if skipped.is_empty() { "the file is empty".into() } else { skipped.join(", ") },
+            skipped: if skipped.is_empty() {
+                "the file is empty".into()
+            } else {
+                skipped.join(", ")
+            },
         });
     }
     progress("reading houses", 0.15);
-    let mut buildings_in = req.buildings.as_deref().map(|p| load("buildings", p, req)).transpose()?;
+    let mut buildings_in = req
+        .buildings
+        .as_deref()
+        .map(|p| load("buildings", p, req))
+        .transpose()?;
     progress("reading villages", 0.3);
-    let mut villages_in = req.villages.as_deref().map(|p| load("villages", p, req)).transpose()?;
+    let mut villages_in = req
+        .villages
+        .as_deref()
+        .map(|p| load("villages", p, req))
+        .transpose()?;
     let mut overlays_in = Vec::new();
     for p in &req.overlays {
         overlays_in.push(load("overlay", p, req)?);
@@ -326,10 +384,17 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     // field mappings; a --field source must exist in at least one layer that takes its key
     let mut missing = Vec::new();
     let pmap = mapping_of(MappedLayer::Parcels, &mut parcels_in, req, &mut missing);
-    let bmap = buildings_in.as_mut().map(|b| mapping_of(MappedLayer::Buildings, b, req, &mut missing));
-    let vmap = villages_in.as_mut().map(|v| mapping_of(MappedLayer::Villages, v, req, &mut missing));
+    let bmap = buildings_in
+        .as_mut()
+        .map(|b| mapping_of(MappedLayer::Buildings, b, req, &mut missing));
+    let vmap = villages_in
+        .as_mut()
+        .map(|v| mapping_of(MappedLayer::Villages, v, req, &mut missing));
     let mapped_somewhere = |name: &str| {
-        pmap.entries.iter().chain(bmap.iter().flat_map(|m| m.entries.iter())).chain(vmap.iter().flat_map(|m| m.entries.iter()))
+        pmap.entries
+            .iter()
+            .chain(bmap.iter().flat_map(|m| m.entries.iter()))
+            .chain(vmap.iter().flat_map(|m| m.entries.iter()))
             .any(|e| e.source_name == name)
     };
     if let Some((name, _)) = missing.iter().find(|(n, _)| !mapped_somewhere(n)) {
@@ -340,7 +405,11 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             available.extend(l.raw.field_names.iter().cloned());
         }
         available.dedup();
-        return Err(ImportError::MissingSource { name: name.clone(), files: files.join(", "), available: available.join(", ") });
+        return Err(ImportError::MissingSource {
+            name: name.clone(),
+            files: files.join(", "),
+            available: available.join(", "),
+        });
     }
 
     // villages: from the polygons layer, then every code seen on parcels and houses
@@ -348,13 +417,19 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     let mut village_polys: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
     let mut village_names_in: HashMap<String, String> = HashMap::new();
     if let (Some(vl), Some(vm)) = (&villages_in, &vmap) {
-        let code_i = vm.source_of(ImportKey::VillageCode).ok_or_else(|| ImportError::NoVillageCode(vl.raw.path.clone()))?;
+        let code_i = vm
+            .source_of(ImportKey::VillageCode)
+            .ok_or_else(|| ImportError::NoVillageCode(vl.raw.path.clone()))?;
         let name_i = vm.source_of(ImportKey::VillageName);
         for f in &vl.raw.features {
-            let Some(text) = f.attrs.get(code_i).and_then(attr_text) else { continue };
+            let Some(text) = f.attrs.get(code_i).and_then(attr_text) else {
+                continue;
+            };
             match DivisionCode::parse(&text) {
                 Ok(c) if c.as_str().len() == 12 => {
-                    let entry = village_polys.entry(c.as_str().to_string()).or_insert_with(|| MultiPolygon(Vec::new()));
+                    let entry = village_polys
+                        .entry(c.as_str().to_string())
+                        .or_insert_with(|| MultiPolygon(Vec::new()));
                     entry.0.extend(f.geometry.0.iter().cloned());
                     if let Some(n) = name_i.and_then(|i| f.attrs.get(i)).and_then(attr_text) {
                         village_names_in.insert(c.as_str().to_string(), n);
@@ -368,14 +443,21 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             }
         }
     }
-    let code_of = |layer: &Loaded, map: &FieldMapping, i: usize| -> Option<Result<String, String>> {
-        let idx = map.source_of(ImportKey::VillageCode)?;
-        let text = layer.raw.features.get(i)?.attrs.get(idx).and_then(attr_text)?;
-        Some(match DivisionCode::parse(&text) {
-            Ok(c) if c.as_str().len() == 12 => Ok(c.as_str().to_string()),
-            _ => Err(text),
-        })
-    };
+    let code_of =
+        |layer: &Loaded, map: &FieldMapping, i: usize| -> Option<Result<String, String>> {
+            let idx = map.source_of(ImportKey::VillageCode)?;
+            let text = layer
+                .raw
+                .features
+                .get(i)?
+                .attrs
+                .get(idx)
+                .and_then(attr_text)?;
+            Some(match DivisionCode::parse(&text) {
+                Ok(c) if c.as_str().len() == 12 => Ok(c.as_str().to_string()),
+                _ => Err(text),
+            })
+        };
     let mut all_codes: Vec<String> = village_polys.keys().cloned().collect();
     for i in 0..parcels_in.raw.features.len() {
         if let Some(Ok(c)) = code_of(&parcels_in, &pmap, i) {
@@ -396,7 +478,10 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     village_geoms.push(&MultiPolygon(Vec::new()));
     let mut village_id: HashMap<String, VillageId> = HashMap::new();
     for code in &all_codes {
-        let name = names.name(code).map(str::to_string).or_else(|| village_names_in.get(code).cloned());
+        let name = names
+            .name(code)
+            .map(str::to_string)
+            .or_else(|| village_names_in.get(code).cloned());
         if name.is_none() {
             report.unnamed_villages += 1;
         }
@@ -421,13 +506,20 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     let mut parcel_by_code: HashMap<String, u32> = HashMap::new();
     let stem = parcels_in.raw.name.clone();
     let mut duplicates = 0usize;
-    let pfields: Vec<(Field, usize)> =
-        pmap.entries.iter().filter_map(|e| if let ImportKey::Field(f) = e.key { Some((f, e.source)) } else { None }).collect();
+    let pfields: Vec<(Field, usize)> = pmap
+        .entries
+        .iter()
+        .filter_map(|e| {
+            if let ImportKey::Field(f) = e.key {
+                Some((f, e.source))
+            } else {
+                None
+            }
+        })
+        .collect();
     let pcode_i = pmap.source_of(ImportKey::ParcelCode);
     if pcode_i.is_none() {
-        report.warnings.push(format!(
-            "no parcel code attribute (图斑编码/TBBH/BSM) found; codes are generated as village code + sequence number; pass --field parcel_code=SRC to use one"
-        ));
+        report.warnings.push("no parcel code attribute (图斑编码/TBBH/BSM) found; codes are generated as village code + sequence number; pass --field parcel_code=SRC to use one".to_string());
     }
     let mut per_village_seq: HashMap<VillageId, usize> = HashMap::new();
     for (i, f) in parcels_in.raw.features.iter().enumerate() {
@@ -439,11 +531,20 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             }
             other => {
                 if let Some(Err(bad)) = other {
-                    let e = report.value_problems.entry("village_code".into()).or_default();
+                    let e = report
+                        .value_problems
+                        .entry("village_code".into())
+                        .or_default();
                     e.count += 1;
-                    push_example(&mut e.examples, format!("feature {}: “{bad}”", f.source_index + 1));
+                    push_example(
+                        &mut e.examples,
+                        format!("feature {}: “{bad}”", f.source_index + 1),
+                    );
                 }
-                match parcel_geoms.interior_point(idx).and_then(|[x, y]| village_index.pick_one(&village_geoms, x, y)) {
+                match parcel_geoms
+                    .interior_point(idx)
+                    .and_then(|[x, y]| village_index.pick_one(&village_geoms, x, y))
+                {
                     Some(v) => {
                         report.parcels_by_polygon += 1;
                         VillageId(v)
@@ -461,7 +562,11 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             None => {
                 let n = per_village_seq.entry(village).or_insert(0);
                 *n += 1;
-                match villages.get(village.index()).map(|v| v.code.as_str()).filter(|c| !c.is_empty()) {
+                match villages
+                    .get(village.index())
+                    .map(|v| v.code.as_str())
+                    .filter(|c| !c.is_empty())
+                {
                     Some(vc) => format!("{vc}-{n:05}"),
                     None => format!("{stem}-{n:05}"),
                 }
@@ -477,11 +582,19 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
         }
         let mut p = Parcel::new(code.clone(), village);
         for (field, si) in &pfields {
-            let Some(text) = f.attrs.get(*si).and_then(attr_text) else { continue };
-            match field.parse_value(&text).and_then(|v| field.set_parcel(&mut p, &v)) {
+            let Some(text) = f.attrs.get(*si).and_then(attr_text) else {
+                continue;
+            };
+            match field
+                .parse_value(&text)
+                .and_then(|v| field.set_parcel(&mut p, &v))
+            {
                 Ok(()) => {}
                 Err(e) => {
-                    let entry = report.value_problems.entry(field.key().to_string()).or_default();
+                    let entry = report
+                        .value_problems
+                        .entry(field.key().to_string())
+                        .or_default();
                     entry.count += 1;
                     push_example(&mut entry.examples, format!("parcel {code}: {e}"));
                 }
@@ -491,7 +604,9 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
         parcels.push(p);
     }
     if duplicates > 0 {
-        report.warnings.push(format!("{duplicates} duplicate parcel codes were made unique with a #N suffix"));
+        report.warnings.push(format!(
+            "{duplicates} duplicate parcel codes were made unique with a #N suffix"
+        ));
     }
     report.parcels = parcels.len();
 
@@ -501,8 +616,17 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     let mut building_geoms = PolygonStore::new();
     let mut buildings = Vec::new();
     if let (Some(bl), Some(bm)) = (&buildings_in, &bmap) {
-        let bfields: Vec<(Field, usize)> =
-            bm.entries.iter().filter_map(|e| if let ImportKey::Field(f) = e.key { Some((f, e.source)) } else { None }).collect();
+        let bfields: Vec<(Field, usize)> = bm
+            .entries
+            .iter()
+            .filter_map(|e| {
+                if let ImportKey::Field(f) = e.key {
+                    Some((f, e.source))
+                } else {
+                    None
+                }
+            })
+            .collect();
         let bcode_i = bm.source_of(ImportKey::BuildingCode);
         let link_i = bm.source_of(ImportKey::BuildingParcelCode);
         let bstem = bl.raw.name.clone();
@@ -512,12 +636,19 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
         let mut unjoined_seq = 0usize;
         for (i, f) in bl.raw.features.iter().enumerate() {
             let idx = building_geoms.push(&f.geometry);
-            let by_attr = link_i.and_then(|li| f.attrs.get(li)).and_then(attr_text).and_then(|c| parcel_by_code.get(&c).copied());
+            let by_attr = link_i
+                .and_then(|li| f.attrs.get(li))
+                .and_then(attr_text)
+                .and_then(|c| parcel_by_code.get(&c).copied());
             let parcel = by_attr.or_else(|| {
-                building_geoms.interior_point(idx).and_then(|[x, y]| parcel_index.pick_one(&parcel_geoms, x, y))
+                building_geoms
+                    .interior_point(idx)
+                    .and_then(|[x, y]| parcel_index.pick_one(&parcel_geoms, x, y))
             });
             let village = match parcel {
-                Some(p) => parcels.get(p as usize).map_or(VillageId::UNASSIGNED, |p: &Parcel| p.village),
+                Some(p) => parcels
+                    .get(p as usize)
+                    .map_or(VillageId::UNASSIGNED, |p: &Parcel| p.village),
                 None => match code_of(bl, bm, i) {
                     Some(Ok(c)) => village_id.get(&c).copied().unwrap_or(VillageId::UNASSIGNED),
                     _ => building_geoms
@@ -534,7 +665,11 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             // 房屋编码: the source's, else parcel code + house number within the parcel
             let mut code = match bcode_i.and_then(|ci| f.attrs.get(ci)).and_then(attr_text) {
                 Some(c) => c,
-                None => match parcel.and_then(|p| parcels.get(p as usize).map(|pp: &Parcel| (p, pp.code.clone()))) {
+                None => match parcel.and_then(|p| {
+                    parcels
+                        .get(p as usize)
+                        .map(|pp: &Parcel| (p, pp.code.clone()))
+                }) {
                     Some((p, pcode)) => {
                         let n = per_parcel_seq.entry(p).or_insert(0);
                         *n += 1;
@@ -559,11 +694,19 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             b.parcel = parcel;
             b.village = village;
             for (field, si) in &bfields {
-                let Some(text) = f.attrs.get(*si).and_then(attr_text) else { continue };
-                match field.parse_value(&text).and_then(|v| field.set_building(&mut b, &v)) {
+                let Some(text) = f.attrs.get(*si).and_then(attr_text) else {
+                    continue;
+                };
+                match field
+                    .parse_value(&text)
+                    .and_then(|v| field.set_building(&mut b, &v))
+                {
                     Ok(()) => {}
                     Err(e) => {
-                        let entry = report.value_problems.entry(field.key().to_string()).or_default();
+                        let entry = report
+                            .value_problems
+                            .entry(field.key().to_string())
+                            .or_default();
                         entry.count += 1;
                         push_example(&mut entry.examples, format!("house {code}: {e}"));
                     }
@@ -572,7 +715,9 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             buildings.push(b);
         }
         if bdup > 0 {
-            report.warnings.push(format!("{bdup} duplicate house codes were made unique with a #N suffix"));
+            report.warnings.push(format!(
+                "{bdup} duplicate house codes were made unique with a #N suffix"
+            ));
         }
     }
     report.buildings = buildings.len();
@@ -580,13 +725,28 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
     // overlays
     let mut overlays = Vec::new();
     for o in &overlays_in {
-        let name_i = o.raw.field_index("name").or_else(|| o.raw.field_index("NAME")).or_else(|| o.raw.field_index("名称"));
+        let name_i = o
+            .raw
+            .field_index("name")
+            .or_else(|| o.raw.field_index("NAME"))
+            .or_else(|| o.raw.field_index("名称"));
         let kind_i = o.raw.field_index("kind");
-        let file = o.raw.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = o
+            .raw
+            .path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for f in &o.raw.features {
             overlays.push(Overlay {
-                name: name_i.and_then(|i| f.attrs.get(i)).and_then(attr_text).unwrap_or_else(|| o.raw.name.clone()),
-                kind: kind_i.and_then(|i| f.attrs.get(i)).and_then(attr_text).unwrap_or_default(),
+                name: name_i
+                    .and_then(|i| f.attrs.get(i))
+                    .and_then(attr_text)
+                    .unwrap_or_else(|| o.raw.name.clone()),
+                kind: kind_i
+                    .and_then(|i| f.attrs.get(i))
+                    .and_then(attr_text)
+                    .unwrap_or_default(),
                 source: file.clone(),
                 geometry: f.geometry.clone(),
             });
@@ -606,28 +766,59 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
             *by_rule.entry(v.rule).or_default() += 1;
         }
     }
-    report.rule_violations = by_rule.into_iter().map(|(r, n)| (format!("{} ({})", r.code(), r.message_zh()), n)).collect();
+    report.rule_violations = by_rule
+        .into_iter()
+        .map(|(r, n)| (format!("{} ({})", r.code(), r.message_zh()), n))
+        .collect();
 
     report.layers.push(parcels_in.report.clone());
-    report.layers.extend(buildings_in.as_ref().map(|b| b.report.clone()));
+    report
+        .layers
+        .extend(buildings_in.as_ref().map(|b| b.report.clone()));
     report.layers.extend(villages_in.map(|v| v.report));
-    report.layers.extend(overlays_in.into_iter().map(|o| o.report));
+    report
+        .layers
+        .extend(overlays_in.into_iter().map(|o| o.report));
 
     progress("writing the project", 0.8);
     let source = SourceAttrs {
-        parcels: parcels_in.raw.features.iter().map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs)).collect(),
+        parcels: parcels_in
+            .raw
+            .features
+            .iter()
+            .map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs))
+            .collect(),
         buildings: buildings_in
             .as_ref()
-            .map(|b| b.raw.features.iter().map(|f| attrs_json(&b.raw.field_names, &f.attrs)).collect())
+            .map(|b| {
+                b.raw
+                    .features
+                    .iter()
+                    .map(|f| attrs_json(&b.raw.field_names, &f.attrs))
+                    .collect()
+            })
             .unwrap_or_default(),
     };
-    let data = ProjectData { survey, parcel_geoms, building_geoms, village_geoms, overlays };
-    let inputs: Vec<String> = report.layers.iter().map(|l| format!("{}={}", l.role, l.path.display())).collect();
+    let data = ProjectData {
+        survey,
+        parcel_geoms,
+        building_geoms,
+        village_geoms,
+        overlays,
+    };
+    let inputs: Vec<String> = report
+        .layers
+        .iter()
+        .map(|l| format!("{}={}", l.role, l.path.display()))
+        .collect();
     write_new(
         &req.output,
         &data,
         &source,
-        &[("import_inputs", inputs.join("; ")), ("fangcha_version", env!("CARGO_PKG_VERSION").to_string())],
+        &[
+            ("import_inputs", inputs.join("; ")),
+            ("fangcha_version", env!("CARGO_PKG_VERSION").to_string()),
+        ],
         req.overwrite,
     )?;
     progress("done", 1.0);
@@ -637,7 +828,12 @@ pub fn run_import(req: &ImportRequest, progress: Progress<'_>) -> Result<ImportR
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Imported into {} in {:.2} s", self.output.display(), self.elapsed.as_secs_f64())?;
+        writeln!(
+            f,
+            "Imported into {} in {:.2} s",
+            self.output.display(),
+            self.elapsed.as_secs_f64()
+        )?;
         for l in &self.layers {
             writeln!(f, "  {} ← {}", l.role, l.path.display())?;
             writeln!(f, "    features: {}", l.features)?;
@@ -649,7 +845,11 @@ impl fmt::Display for ImportReport {
             }
             writeln!(f, "    CRS: {}", l.crs)?;
             if !l.mapping.is_empty() {
-                let m: Vec<String> = l.mapping.iter().map(|(k, s, how)| format!("{k} ← {s} ({how})")).collect();
+                let m: Vec<String> = l
+                    .mapping
+                    .iter()
+                    .map(|(k, s, how)| format!("{k} ← {s} ({how})"))
+                    .collect();
                 writeln!(f, "    fields: {}", m.join(", "))?;
             }
             if l.invalid > 0 {
@@ -678,7 +878,11 @@ impl fmt::Display for ImportReport {
             self.villages, self.villages_with_polygon, self.unnamed_villages
         )?;
         for (field, p) in &self.value_problems {
-            writeln!(f, "  warning: {} values of {field} did not fit and were left empty, e.g.", p.count)?;
+            writeln!(
+                f,
+                "  warning: {} values of {field} did not fit and were left empty, e.g.",
+                p.count
+            )?;
             for e in &p.examples {
                 writeln!(f, "      {e}")?;
             }

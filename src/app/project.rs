@@ -62,8 +62,20 @@ impl Project {
         let data = file.load()?;
         let parcel_index = FeatureIndex::build(&data.parcel_geoms);
         let building_index = FeatureIndex::build(&data.building_geoms);
-        let parcel_by_code = data.survey.parcels.iter().enumerate().map(|(i, p)| (p.code.clone(), i as u32)).collect();
-        let building_by_code = data.survey.buildings.iter().enumerate().map(|(i, b)| (b.code.clone(), i as u32)).collect();
+        let parcel_by_code = data
+            .survey
+            .parcels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.clone(), i as u32))
+            .collect();
+        let building_by_code = data
+            .survey
+            .buildings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.code.clone(), i as u32))
+            .collect();
         Ok(Project {
             file,
             data,
@@ -104,22 +116,40 @@ impl Project {
 
     /// A parcel by 图斑编码.
     pub fn parcel_by_code(&self, code: &str) -> Result<u32, ProjectError> {
-        self.parcel_by_code.get(code).copied().ok_or_else(|| ProjectError::UnknownCode { layer: "parcel", code: code.into() })
+        self.parcel_by_code
+            .get(code)
+            .copied()
+            .ok_or_else(|| ProjectError::UnknownCode {
+                layer: "parcel",
+                code: code.into(),
+            })
     }
 
     /// A house by 房屋编码.
     pub fn building_by_code(&self, code: &str) -> Result<u32, ProjectError> {
-        self.building_by_code.get(code).copied().ok_or_else(|| ProjectError::UnknownCode { layer: "house", code: code.into() })
+        self.building_by_code
+            .get(code)
+            .copied()
+            .ok_or_else(|| ProjectError::UnknownCode {
+                layer: "house",
+                code: code.into(),
+            })
     }
 
     /// Sets fields of one record as a user edit: checked against the rules, written to the
     /// file with its edit-log rows, then applied in memory. Marking a parcel 已排查 fills in
     /// the surveyor (the current user) and today's date when they are empty and not given.
     /// Returns the edit as applied (with old values).
-    pub fn edit(&mut self, target: Target, values: &[(Field, Value)]) -> Result<Edit, ProjectError> {
+    pub fn edit(
+        &mut self,
+        target: Target,
+        values: &[(Field, Value)],
+    ) -> Result<Edit, ProjectError> {
         let mut values = values.to_vec();
         if let Target::Parcel(i) = target
-            && values.iter().any(|(f, v)| *f == Field::SurveyStatus && *v == Value::Text(SurveyStatus::Surveyed.code().into()))
+            && values.iter().any(|(f, v)| {
+                *f == Field::SurveyStatus && *v == Value::Text(SurveyStatus::Surveyed.code().into())
+            })
             && let Some(p) = self.data.survey.parcels.get(i as usize)
         {
             if p.surveyor.is_none() && !values.iter().any(|(f, _)| *f == Field::Surveyor) {
@@ -132,7 +162,10 @@ impl Project {
                 values.push((Field::SurveyedAt, Value::Text(d.to_string())));
             }
         }
-        let edit = self.data.survey.prepare(target, &values, RuleCheck::Enforce)?;
+        let edit = self
+            .data
+            .survey
+            .prepare(target, &values, RuleCheck::Enforce)?;
         if edit.is_noop() {
             return Ok(edit);
         }
@@ -145,7 +178,8 @@ impl Project {
     fn commit(&mut self, edit: &Edit, action: EditAction) -> Result<(), ProjectError> {
         // the values must fit before anything touches the disk
         self.data.survey.check_applies(edit)?;
-        self.file.write_edit(edit, &self.data.survey, &self.user, action)?;
+        self.file
+            .write_edit(edit, &self.data.survey, &self.user, action)?;
         self.data.survey.apply(edit)?;
         Ok(())
     }
@@ -153,7 +187,9 @@ impl Project {
     /// Undoes the last edit (written to the file as an `undo` entry). `None` when there is
     /// nothing to undo.
     pub fn undo(&mut self) -> Result<Option<Edit>, ProjectError> {
-        let Some(edit) = self.undo.pop() else { return Ok(None) };
+        let Some(edit) = self.undo.pop() else {
+            return Ok(None);
+        };
         let inverse = edit.inverse();
         if let Err(e) = self.commit(&inverse, EditAction::Undo) {
             self.undo.push(edit);
@@ -165,7 +201,9 @@ impl Project {
 
     /// Redoes the last undone edit.
     pub fn redo(&mut self) -> Result<Option<Edit>, ProjectError> {
-        let Some(edit) = self.redo.pop() else { return Ok(None) };
+        let Some(edit) = self.redo.pop() else {
+            return Ok(None);
+        };
         if let Err(e) = self.commit(&edit, EditAction::Redo) {
             self.redo.push(edit);
             return Err(e);
@@ -190,7 +228,11 @@ impl Project {
     }
 
     /// Edit-log rows, newest first.
-    pub fn edit_log(&self, feature: Option<Target>, limit: usize) -> Result<Vec<EditLogEntry>, ProjectError> {
+    pub fn edit_log(
+        &self,
+        feature: Option<Target>,
+        limit: usize,
+    ) -> Result<Vec<EditLogEntry>, ProjectError> {
         Ok(self.file.edit_log(feature, limit)?)
     }
 }

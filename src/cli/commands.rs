@@ -30,7 +30,10 @@ pub fn run(cmd: Command) -> Result<u8> {
 }
 
 fn default_user() -> String {
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "fangcha".into())
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "fangcha".into())
 }
 
 fn open(path: &Path, user: &str) -> Result<Project> {
@@ -38,7 +41,11 @@ fn open(path: &Path, user: &str) -> Result<Project> {
 }
 
 fn import(a: ImportArgs) -> Result<u8> {
-    let overrides = a.fields.iter().map(|f| FieldOverride::parse(f)).collect::<Result<Vec<_>, _>>()?;
+    let overrides = a
+        .fields
+        .iter()
+        .map(|f| FieldOverride::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
     let req = ImportRequest {
         parcels: a.parcels,
         buildings: a.buildings,
@@ -71,7 +78,12 @@ fn parse_convention(s: &str) -> Result<Convention> {
 }
 
 fn stats(a: StatsArgs) -> Result<u8> {
-    let level = AdminLevel::parse(&a.level).ok_or_else(|| anyhow!("--level “{}”: use village, township, county or total", a.level))?;
+    let level = AdminLevel::parse(&a.level).ok_or_else(|| {
+        anyhow!(
+            "--level “{}”: use village, township, county or total",
+            a.level
+        )
+    })?;
     let conv = parse_convention(&a.convention)?;
     let project = open(&a.project, &default_user())?;
     let mut rows = project.stats(level, conv);
@@ -84,7 +96,11 @@ fn stats(a: StatsArgs) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     if a.bulletin {
         for r in &rows {
-            let unit = if r.level == AdminLevel::Total { String::new() } else { format!("{} {}", r.code, r.name) };
+            let unit = if r.level == AdminLevel::Total {
+                String::new()
+            } else {
+                format!("{} {}", r.code, r.name)
+            };
             writeln!(out, "{}", bulletin(unit.trim(), &r.counts, conv))?;
         }
         return Ok(0);
@@ -126,8 +142,27 @@ fn stats(a: StatsArgs) -> Result<u8> {
         }
         "table" => {
             let header = [
-                "级别", "代码", "名称", "图斑", "未排查", "排查中", "已排查", "完成率%", "自建房", "经营性", "回头看", "回头看率%",
-                "隐患经营性", "已整治", "整改率%", "A", "B", "C", "D", "重点", "面积㎡",
+                "级别",
+                "代码",
+                "名称",
+                "图斑",
+                "未排查",
+                "排查中",
+                "已排查",
+                "完成率%",
+                "自建房",
+                "经营性",
+                "回头看",
+                "回头看率%",
+                "隐患经营性",
+                "已整治",
+                "整改率%",
+                "A",
+                "B",
+                "C",
+                "D",
+                "重点",
+                "面积㎡",
             ];
             let body: Vec<Vec<String>> = rows
                 .iter()
@@ -160,7 +195,9 @@ fn edit(a: EditArgs) -> Result<u8> {
     };
     let mut values = Vec::new();
     for s in &a.set {
-        let (k, v) = s.split_once('=').ok_or_else(|| anyhow!("--set “{s}” is not FIELD=VALUE"))?;
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--set “{s}” is not FIELD=VALUE"))?;
         let field = Field::parse(k)?;
         values.push((field, field.parse_value(v)?));
     }
@@ -179,22 +216,42 @@ fn edit(a: EditArgs) -> Result<u8> {
             let t = c.field.display_value(v, Lang::Zh);
             if t.is_empty() { "∅".to_string() } else { t }
         };
-        println!("saved: {code} {} ({}): {} → {}", c.field.key(), c.field.label_zh(), show(&c.old), show(&c.new));
+        println!(
+            "saved: {code} {} ({}): {} → {}",
+            c.field.key(),
+            c.field.label_zh(),
+            show(&c.old),
+            show(&c.new)
+        );
     }
     Ok(0)
 }
 
 fn export(a: ExportArgs) -> Result<u8> {
-    let expr = a.filter.as_deref().map(filter::parse).transpose().context("--where")?;
+    let expr = a
+        .filter
+        .as_deref()
+        .map(filter::parse)
+        .transpose()
+        .context("--where")?;
     let layer = match a.layer.as_deref() {
-        Some(l) => ExportLayer::parse(l).ok_or_else(|| anyhow!("--layer “{l}”: use parcels or buildings"))?,
+        Some(l) => ExportLayer::parse(l)
+            .ok_or_else(|| anyhow!("--layer “{l}”: use parcels or buildings"))?,
         None if expr.as_ref().is_some_and(|e| e.uses_building_fields()) => ExportLayer::Buildings,
         None => ExportLayer::Parcels,
     };
     let project = open(&a.project, &default_user())?;
     let picked = select(project.data(), layer, expr.as_ref());
     let n = export_geojson(project.data(), layer, &picked, &a.output)?;
-    println!("exported {n} {} to {}", if layer == ExportLayer::Parcels { "parcels" } else { "buildings" }, a.output.display());
+    println!(
+        "exported {n} {} to {}",
+        if layer == ExportLayer::Parcels {
+            "parcels"
+        } else {
+            "buildings"
+        },
+        a.output.display()
+    );
     Ok(0)
 }
 
@@ -202,7 +259,9 @@ fn check(a: CheckArgs) -> Result<u8> {
     let project = open(&a.project, &default_user())?;
     let s = &project.data().survey;
     let mut n = 0usize;
-    let targets = (0..s.parcels.len() as u32).map(Target::Parcel).chain((0..s.buildings.len() as u32).map(Target::Building));
+    let targets = (0..s.parcels.len() as u32)
+        .map(Target::Parcel)
+        .chain((0..s.buildings.len() as u32).map(Target::Building));
     for t in targets {
         for v in s.violations(t) {
             if n < a.limit {
@@ -229,8 +288,36 @@ fn log(a: LogArgs) -> Result<u8> {
     let rows: Vec<Vec<String>> = project
         .edit_log(target, a.limit)?
         .into_iter()
-        .map(|e| vec![e.id.to_string(), e.edited_at, e.user, e.action, e.layer, e.feature_code, e.field, e.old_value, e.new_value])
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                e.edited_at,
+                e.user,
+                e.action,
+                e.layer,
+                e.feature_code,
+                e.field,
+                e.old_value,
+                e.new_value,
+            ]
+        })
         .collect();
-    print!("{}", table::render(&["id", "time (UTC)", "user", "action", "layer", "feature", "field", "old", "new"], &rows));
+    print!(
+        "{}",
+        table::render(
+            &[
+                "id",
+                "time (UTC)",
+                "user",
+                "action",
+                "layer",
+                "feature",
+                "field",
+                "old",
+                "new"
+            ],
+            &rows
+        )
+    );
     Ok(0)
 }

@@ -98,7 +98,11 @@ pub struct EditArgs {
     /// Project file.
     pub project: PathBuf,
     /// The parcel's 图斑编码.
-    #[arg(long, conflicts_with = "building", required_unless_present = "building")]
+    #[arg(
+        long,
+        conflicts_with = "building",
+        required_unless_present = "building"
+    )]
     pub parcel: Option<String>,
     /// The house's 房屋编码.
     #[arg(long)]

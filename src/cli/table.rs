@@ -17,7 +17,11 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut String| {
         let mut parts = Vec::new();
         for (i, c) in cells.enumerate() {
-            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(c.width());
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.width());
             let numeric = c.starts_with(|ch: char| ch.is_ascii_digit()) || c == "—";
             if numeric && i > 2 {
                 parts.push(format!("{}{c}", " ".repeat(pad)));

@@ -142,20 +142,38 @@ pub struct Village {
 impl Village {
     /// The unassigned pseudo-village (未分配).
     pub fn unassigned() -> Self {
-        Village { code: String::new(), name: "未分配".into(), township_name: String::new(), county_name: String::new() }
+        Village {
+            code: String::new(),
+            name: "未分配".into(),
+            township_name: String::new(),
+            county_name: String::new(),
+        }
     }
     /// Code prefix at `level` ("" for the unassigned village and for [`AdminLevel::Total`]).
     pub fn code_at(&self, level: AdminLevel) -> &str {
         let n = level.digits();
-        if self.code.len() >= n { &self.code[..n] } else { "" }
+        if self.code.len() >= n {
+            &self.code[..n]
+        } else {
+            ""
+        }
     }
 }
 
 /// Strips the usual suffixes from a village name so that 南关村委会, 南关村民委员会 and 南关村
 /// compare equal: 村民委员会, 居民委员会, 社区居委会, 村委会, 居委会, 嘎查, 社区, 村.
 pub fn normalize_village_name(name: &str) -> &str {
-    const SUFFIXES: [&str; 9] =
-        ["村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "嘎查委员会", "嘎查", "社区", "村"];
+    const SUFFIXES: [&str; 9] = [
+        "村民委员会",
+        "居民委员会",
+        "社区居委会",
+        "村委会",
+        "居委会",
+        "嘎查委员会",
+        "嘎查",
+        "社区",
+        "村",
+    ];
     let mut n = name.trim();
     loop {
         let before = n;
@@ -183,8 +201,16 @@ mod tests {
         assert_eq!(c.level(), AdminLevel::Village);
         assert_eq!(c.prefix(AdminLevel::Township), Some("640324100"));
         assert_eq!(c.prefix(AdminLevel::County), Some("640324"));
-        assert_eq!(DivisionCode::parse("156640324").expect("gb").as_str(), "640324");
-        assert_eq!(DivisionCode::parse("640324100001.0").expect("float").as_str(), "640324100001");
+        assert_eq!(
+            DivisionCode::parse("156640324").expect("gb").as_str(),
+            "640324"
+        );
+        assert_eq!(
+            DivisionCode::parse("640324100001.0")
+                .expect("float")
+                .as_str(),
+            "640324100001"
+        );
         assert!(DivisionCode::parse("64032410000").is_err());
         assert!(DivisionCode::parse("abcdef").is_err());
     }

@@ -276,7 +276,10 @@ impl<T: Coded> Default for CodeSet<T> {
 impl<T: Coded> CodeSet<T> {
     /// The empty set.
     pub fn empty() -> Self {
-        Self { bits: 0, _marker: std::marker::PhantomData }
+        Self {
+            bits: 0,
+            _marker: std::marker::PhantomData,
+        }
     }
     /// The raw bit mask (bit i = `T::ALL[i]`).
     pub fn bits(self) -> u16 {
@@ -284,8 +287,15 @@ impl<T: Coded> CodeSet<T> {
     }
     /// Builds a set from a raw bit mask; unknown bits are dropped.
     pub fn from_bits(bits: u16) -> Self {
-        let mask = if T::ALL.len() >= 16 { u16::MAX } else { (1u16 << T::ALL.len()) - 1 };
-        Self { bits: bits & mask, _marker: std::marker::PhantomData }
+        let mask = if T::ALL.len() >= 16 {
+            u16::MAX
+        } else {
+            (1u16 << T::ALL.len()) - 1
+        };
+        Self {
+            bits: bits & mask,
+            _marker: std::marker::PhantomData,
+        }
     }
     /// True when no value is in the set.
     pub fn is_empty(self) -> bool {
@@ -309,7 +319,10 @@ impl<T: Coded> CodeSet<T> {
     }
     /// Chinese labels joined with `、`.
     pub fn to_labels_zh(self) -> String {
-        self.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、")
+        self.iter()
+            .map(|v| v.label_zh())
+            .collect::<Vec<_>>()
+            .join("、")
     }
     /// Parses a list separated by `,` `，` `、` `;` `/` or white space. Returns the first part that
     /// matches no value as the error.
@@ -335,12 +348,21 @@ mod tests {
 
     #[test]
     fn parse_accepts_codes_labels_numbers_and_aliases() {
-        assert_eq!(SurveyStatus::parse("surveyed"), Some(SurveyStatus::Surveyed));
+        assert_eq!(
+            SurveyStatus::parse("surveyed"),
+            Some(SurveyStatus::Surveyed)
+        );
         assert_eq!(SurveyStatus::parse("已排查"), Some(SurveyStatus::Surveyed));
         assert_eq!(SurveyStatus::parse("2"), Some(SurveyStatus::Surveyed));
         assert_eq!(SurveyStatus::parse(" 0 "), Some(SurveyStatus::NotSurveyed));
-        assert_eq!(SurveyStatus::parse("In progress"), Some(SurveyStatus::InProgress));
-        assert_eq!(SurveyStatus::parse("IN_PROGRESS"), Some(SurveyStatus::InProgress));
+        assert_eq!(
+            SurveyStatus::parse("In progress"),
+            Some(SurveyStatus::InProgress)
+        );
+        assert_eq!(
+            SurveyStatus::parse("IN_PROGRESS"),
+            Some(SurveyStatus::InProgress)
+        );
         assert_eq!(SurveyStatus::parse("3"), None);
         assert_eq!(SurveyStatus::parse(""), None);
         assert_eq!(AppraisalGrade::parse("c"), Some(AppraisalGrade::C));
@@ -379,7 +401,10 @@ mod tests {
         assert!(set.contains(Measure::Reinforce));
         assert!(!set.contains(Measure::Fine));
         assert_eq!(set.to_codes(), "stop_use,reinforce");
-        assert_eq!(CodeSet::<Measure>::parse_list("stop_use,bogus"), Err("bogus".to_string()));
+        assert_eq!(
+            CodeSet::<Measure>::parse_list("stop_use,bogus"),
+            Err("bogus".to_string())
+        );
         assert_eq!(CodeSet::<Measure>::from_bits(set.bits()), set);
     }
 }

@@ -15,7 +15,9 @@ impl SurveyDate {
     /// Builds a date from year, month (1–12) and day.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Self> {
         let month = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, month, day).ok().map(SurveyDate)
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(SurveyDate)
     }
     /// Parses `2024-05-01`, `2024/5/1`, `2024.5.1`, `20240501`, `2024年5月1日`; a trailing time
     /// (`2024-05-01T08:00:00`, `2024-05-01 08:00`) is ignored.
@@ -26,7 +28,9 @@ impl SurveyDate {
         let parts: Vec<&str> = if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
             vec![&t[0..4], &t[4..6], &t[6..8]]
         } else {
-            t.trim_end_matches('日').split(['-', '/', '.', '年', '月']).collect()
+            t.trim_end_matches('日')
+                .split(['-', '/', '.', '年', '月'])
+                .collect()
         };
         if parts.len() != 3 {
             return Err(err());
@@ -47,7 +51,13 @@ impl SurveyDate {
 
 impl fmt::Display for SurveyDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 }
 
@@ -57,7 +67,14 @@ mod tests {
 
     #[test]
     fn parses_common_forms() {
-        for t in ["2024-05-01", "2024/5/1", "20240501", "2024年5月1日", "2024-05-01T08:00:00", "2024.05.01"] {
+        for t in [
+            "2024-05-01",
+            "2024/5/1",
+            "20240501",
+            "2024年5月1日",
+            "2024-05-01T08:00:00",
+            "2024.05.01",
+        ] {
             assert_eq!(SurveyDate::parse(t).expect(t).to_string(), "2024-05-01");
         }
         assert!(SurveyDate::parse("2024-02-30").is_err());

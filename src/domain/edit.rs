@@ -58,7 +58,11 @@ impl Edit {
                 .changes
                 .iter()
                 .rev()
-                .map(|c| FieldChange { field: c.field, old: c.new.clone(), new: c.old.clone() })
+                .map(|c| FieldChange {
+                    field: c.field,
+                    old: c.new.clone(),
+                    new: c.old.clone(),
+                })
                 .collect(),
         }
     }
@@ -77,8 +81,16 @@ mod tests {
         let e = Edit {
             target: Target::Building(3),
             changes: vec![
-                FieldChange { field: Field::AppraisalGrade, old: Value::Null, new: Value::Text("C".into()) },
-                FieldChange { field: Field::RectStatus, old: Value::Null, new: Value::Text("pending".into()) },
+                FieldChange {
+                    field: Field::AppraisalGrade,
+                    old: Value::Null,
+                    new: Value::Text("C".into()),
+                },
+                FieldChange {
+                    field: Field::RectStatus,
+                    old: Value::Null,
+                    new: Value::Text("pending".into()),
+                },
             ],
         };
         let inv = e.inverse();

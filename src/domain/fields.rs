@@ -7,8 +7,8 @@
 use std::fmt;
 
 use super::codes::{
-    AlterationKind, AppraisalGrade, AppraisalStatus, CodeSet, Coded, InspectionRound, Measure, PrelimHazard,
-    RectStatus, StructureType, SurveyStatus, UseClass,
+    AlterationKind, AppraisalGrade, AppraisalStatus, CodeSet, Coded, InspectionRound, Measure,
+    PrelimHazard, RectStatus, StructureType, SurveyStatus, UseClass,
 };
 use super::date::SurveyDate;
 use super::records::{Building, Parcel};
@@ -99,7 +99,10 @@ pub enum FieldKind {
 }
 
 fn options<T: Coded>() -> Vec<(&'static str, &'static str, &'static str)> {
-    T::ALL.iter().map(|v| (v.code(), v.label_zh(), v.label_en())).collect()
+    T::ALL
+        .iter()
+        .map(|v| (v.code(), v.label_zh(), v.label_en()))
+        .collect()
 }
 
 macro_rules! fields {
@@ -208,13 +211,20 @@ impl Field {
         Field::ALL
             .iter()
             .copied()
-            .find(|f| f.key().eq_ignore_ascii_case(t) || f.label_zh() == t || f.label_en().eq_ignore_ascii_case(t))
+            .find(|f| {
+                f.key().eq_ignore_ascii_case(t)
+                    || f.label_zh() == t
+                    || f.label_en().eq_ignore_ascii_case(t)
+            })
             .ok_or_else(|| FieldError::UnknownField(t.to_string()))
     }
 
     /// Fields of one record, in form order.
     pub fn of_layer(layer: Layer) -> impl Iterator<Item = Field> {
-        Field::ALL.iter().copied().filter(move |f| f.layer() == layer)
+        Field::ALL
+            .iter()
+            .copied()
+            .filter(move |f| f.layer() == layer)
     }
 
     /// True when an edit may change the field (codes are identities and are not editable).
@@ -227,9 +237,17 @@ impl Field {
     /// ([`Coded::parse`]); booleans accept 是/否, yes/no, true/false, 1/0, Y/N.
     pub fn parse_value(self, text: &str) -> Result<Value, FieldError> {
         let t = text.trim();
-        let bad = |hint: String| FieldError::BadValue { field: self.key(), text: t.to_string(), hint };
+        let bad = |hint: String| FieldError::BadValue {
+            field: self.key(),
+            text: t.to_string(),
+            hint,
+        };
         if t.is_empty() {
-            return Ok(if matches!(self.kind(), FieldKind::Bool) { Value::Bool(false) } else { Value::Null });
+            return Ok(if matches!(self.kind(), FieldKind::Bool) {
+                Value::Bool(false)
+            } else {
+                Value::Null
+            });
         }
         match self.kind() {
             FieldKind::Text => Ok(Value::Text(t.to_string())),
@@ -241,14 +259,22 @@ impl Field {
                         _ => return Err(bad(format!(" (a whole number {min}–{max})"))),
                     },
                 };
-                if (min..=max).contains(&n) { Ok(Value::Int(n)) } else { Err(bad(format!(" (must be {min}–{max})"))) }
+                if (min..=max).contains(&n) {
+                    Ok(Value::Int(n))
+                } else {
+                    Err(bad(format!(" (must be {min}–{max})")))
+                }
             }
             FieldKind::Real => match t.parse::<f64>() {
                 Ok(f) if f.is_finite() && f >= 0.0 => Ok(Value::Real(f)),
                 _ => Err(bad(" (a non-negative number)".into())),
             },
-            FieldKind::Bool => parse_bool(t).map(Value::Bool).ok_or_else(|| bad(" (是/否, yes/no, 1/0)".into())),
-            FieldKind::Date => SurveyDate::parse(t).map(|d| Value::Text(d.to_string())).map_err(|e| bad(format!(" ({e})"))),
+            FieldKind::Bool => parse_bool(t)
+                .map(Value::Bool)
+                .ok_or_else(|| bad(" (是/否, yes/no, 1/0)".into())),
+            FieldKind::Date => SurveyDate::parse(t)
+                .map(|d| Value::Text(d.to_string()))
+                .map_err(|e| bad(format!(" ({e})"))),
             FieldKind::Enum(opts) => {
                 let code = match self {
                     Field::SurveyStatus => SurveyStatus::parse(t).map(Coded::code),
@@ -262,19 +288,38 @@ impl Field {
                     _ => None,
                 };
                 code.map(|c| Value::Text(c.to_string())).ok_or_else(|| {
-                    let list: Vec<String> = opts().iter().map(|(c, zh, _)| format!("{c}={zh}")).collect();
+                    let list: Vec<String> = opts()
+                        .iter()
+                        .map(|(c, zh, _)| format!("{c}={zh}"))
+                        .collect();
                     bad(format!(" (one of {})", list.join(", ")))
                 })
             }
             FieldKind::Set(opts) => {
                 let res = match self {
-                    Field::Alterations => CodeSet::<AlterationKind>::parse_list(t).map(|s| s.to_codes()),
+                    Field::Alterations => {
+                        CodeSet::<AlterationKind>::parse_list(t).map(|s| s.to_codes())
+                    }
                     Field::Measures => CodeSet::<Measure>::parse_list(t).map(|s| s.to_codes()),
                     _ => Err(t.to_string()),
                 };
-                res.map(|codes| if codes.is_empty() { Value::Null } else { Value::Text(codes) }).map_err(|part| {
-                    let list: Vec<String> = opts().iter().map(|(c, zh, _)| format!("{c}={zh}")).collect();
-                    FieldError::BadValue { field: self.key(), text: part, hint: format!(" (any of {})", list.join(", ")) }
+                res.map(|codes| {
+                    if codes.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(codes)
+                    }
+                })
+                .map_err(|part| {
+                    let list: Vec<String> = opts()
+                        .iter()
+                        .map(|(c, zh, _)| format!("{c}={zh}"))
+                        .collect();
+                    FieldError::BadValue {
+                        field: self.key(),
+                        text: part,
+                        hint: format!(" (any of {})", list.join(", ")),
+                    }
                 })
             }
         }
@@ -311,11 +356,17 @@ impl Field {
         match self {
             Field::BuildingCode => Value::Text(b.code.clone()),
             Field::UseClass => code_value(b.use_class),
-            Field::FloorsAbove => b.floors_above.map_or(Value::Null, |v| Value::Int(i64::from(v))),
+            Field::FloorsAbove => b
+                .floors_above
+                .map_or(Value::Null, |v| Value::Int(i64::from(v))),
             Field::FloorAreaM2 => b.floor_area_m2.map_or(Value::Null, Value::Real),
-            Field::BuiltYear => b.built_year.map_or(Value::Null, |v| Value::Int(i64::from(v))),
+            Field::BuiltYear => b
+                .built_year
+                .map_or(Value::Null, |v| Value::Int(i64::from(v))),
             Field::StructureType => code_value(b.structure_type),
-            Field::Occupants => b.occupants.map_or(Value::Null, |v| Value::Int(i64::from(v))),
+            Field::Occupants => b
+                .occupants
+                .map_or(Value::Null, |v| Value::Int(i64::from(v))),
             Field::CrowdedUse => Value::Bool(b.crowded_use),
             Field::Altered => Value::Bool(b.altered),
             Field::Alterations => set_value(b.alterations),
@@ -331,7 +382,9 @@ impl Field {
             Field::WarningPosted => Value::Bool(b.warning_posted),
             Field::LookbackDone => Value::Bool(b.lookback_done),
             Field::LookbackAt => date_value(b.lookback_at),
-            Field::ParcelCode | Field::SurveyStatus | Field::Surveyor | Field::SurveyedAt => Value::Null,
+            Field::ParcelCode | Field::SurveyStatus | Field::Surveyor | Field::SurveyedAt => {
+                Value::Null
+            }
         }
     }
 
@@ -373,15 +426,29 @@ impl Field {
         let pick = |opts: Vec<(&'static str, &'static str, &'static str)>, code: &str| {
             opts.iter()
                 .find(|(c, _, _)| *c == code)
-                .map(|(_, zh, en)| if lang == super::codes::Lang::Zh { zh.to_string() } else { en.to_string() })
+                .map(|(_, zh, en)| {
+                    if lang == super::codes::Lang::Zh {
+                        zh.to_string()
+                    } else {
+                        en.to_string()
+                    }
+                })
                 .unwrap_or_else(|| code.to_string())
         };
         match (self.kind(), v) {
             (_, Value::Null) => String::new(),
             (FieldKind::Enum(opts), Value::Text(code)) => pick(opts(), code),
             (FieldKind::Set(opts), Value::Text(codes)) => {
-                let sep = if lang == super::codes::Lang::Zh { "、" } else { ", " };
-                codes.split(',').map(|c| pick(opts(), c)).collect::<Vec<_>>().join(sep)
+                let sep = if lang == super::codes::Lang::Zh {
+                    "、"
+                } else {
+                    ", "
+                };
+                codes
+                    .split(',')
+                    .map(|c| pick(opts(), c))
+                    .collect::<Vec<_>>()
+                    .join(sep)
             }
             (FieldKind::Bool, Value::Bool(b)) => match (lang, b) {
                 (super::codes::Lang::Zh, true) => "是".into(),
@@ -408,7 +475,11 @@ fn code_value<T: Coded>(v: Option<T>) -> Value {
 }
 
 fn set_value<T: Coded>(s: CodeSet<T>) -> Value {
-    if s.is_empty() { Value::Null } else { Value::Text(s.to_codes()) }
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(s.to_codes())
+    }
 }
 
 fn date_value(d: Option<SurveyDate>) -> Value {
@@ -424,14 +495,22 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 fn bad(field: Field, v: &Value) -> FieldError {
-    FieldError::BadValue { field: field.key(), text: v.to_text(), hint: String::new() }
+    FieldError::BadValue {
+        field: field.key(),
+        text: v.to_text(),
+        hint: String::new(),
+    }
 }
 
 fn enum_of<T: Coded>(field: Field, v: &Value) -> Result<Option<T>, FieldError> {
     match v {
         Value::Null => Ok(None),
         Value::Text(t) => T::parse(t).map(Some).ok_or_else(|| bad(field, v)),
-        Value::Int(i) => u8::try_from(*i).ok().and_then(T::from_index).map(Some).ok_or_else(|| bad(field, v)),
+        Value::Int(i) => u8::try_from(*i)
+            .ok()
+            .and_then(T::from_index)
+            .map(Some)
+            .ok_or_else(|| bad(field, v)),
         _ => Err(bad(field, v)),
     }
 }
@@ -489,8 +568,11 @@ fn date_of(field: Field, v: &Value) -> Result<Option<SurveyDate>, FieldError> {
 fn set_of<T: Coded>(field: Field, v: &Value) -> Result<CodeSet<T>, FieldError> {
     match v {
         Value::Null => Ok(CodeSet::empty()),
-        Value::Text(t) => CodeSet::parse_list(t)
-            .map_err(|part| FieldError::BadValue { field: field.key(), text: part, hint: String::new() }),
+        Value::Text(t) => CodeSet::parse_list(t).map_err(|part| FieldError::BadValue {
+            field: field.key(),
+            text: part,
+            hint: String::new(),
+        }),
         _ => Err(bad(field, v)),
     }
 }
@@ -549,6 +631,9 @@ mod tests {
         assert!(Field::AppraisalGrade.parse_value("E").is_err());
         assert!(Field::RectDoneAt.parse_value("soon").is_err());
         assert!(Field::Measures.parse_value("停止使用,飞走").is_err());
-        assert_eq!(Field::SurveyStatus.parse_value("2"), Ok(Value::Text("surveyed".into())));
+        assert_eq!(
+            Field::SurveyStatus.parse_value("2"),
+            Ok(Value::Text("surveyed".into()))
+        );
     }
 }

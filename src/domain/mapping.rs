@@ -52,24 +52,83 @@ impl ImportKey {
     /// Names recognised automatically, best first (compared case-insensitively).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            ImportKey::ParcelCode => &["parcel_code", "图斑编码", "图斑编号", "图斑号", "TBBH", "TBBM", "TBH", "BSM", "标识码", "PARCEL_ID"],
-            ImportKey::BuildingCode => &["building_code", "房屋编码", "房屋编号", "FWBH", "FWBM", "FWDM", "BUILDING_ID"],
-            ImportKey::VillageCode => &["village_code", "村代码", "村级代码", "村级区域代码", "CJQYDM", "CJDM", "CDM", "VILLAGE_CODE"],
-            ImportKey::VillageName => &["village_name", "村名称", "村级区域名称", "村名", "CJQYMC", "CMC"],
+            ImportKey::ParcelCode => &[
+                "parcel_code",
+                "图斑编码",
+                "图斑编号",
+                "图斑号",
+                "TBBH",
+                "TBBM",
+                "TBH",
+                "BSM",
+                "标识码",
+                "PARCEL_ID",
+            ],
+            ImportKey::BuildingCode => &[
+                "building_code",
+                "房屋编码",
+                "房屋编号",
+                "FWBH",
+                "FWBM",
+                "FWDM",
+                "BUILDING_ID",
+            ],
+            ImportKey::VillageCode => &[
+                "village_code",
+                "村代码",
+                "村级代码",
+                "村级区域代码",
+                "CJQYDM",
+                "CJDM",
+                "CDM",
+                "VILLAGE_CODE",
+            ],
+            ImportKey::VillageName => &[
+                "village_name",
+                "村名称",
+                "村级区域名称",
+                "村名",
+                "CJQYMC",
+                "CMC",
+            ],
             ImportKey::BuildingParcelCode => &["building_parcel_code", "所在图斑编码", "SZTBBH"],
             ImportKey::Field(f) => match f {
                 Field::SurveyStatus => &["排查状态", "调查状态", "PCZT", "DCZT", "status"],
                 Field::Surveyor => &["排查人", "调查人", "PCR", "DCR", "DCRY"],
-                Field::SurveyedAt => &["排查日期", "调查日期", "排查时间", "调查时间", "PCRQ", "DCRQ"],
+                Field::SurveyedAt => &[
+                    "排查日期",
+                    "调查日期",
+                    "排查时间",
+                    "调查时间",
+                    "PCRQ",
+                    "DCRQ",
+                ],
                 Field::UseClass => &["用途", "房屋用途", "FWYT", "YT", "use"],
-                Field::FloorsAbove => &["层数", "地上层数", "CS", "DSCS", "floors", "levels", "building:levels"],
+                Field::FloorsAbove => &[
+                    "层数",
+                    "地上层数",
+                    "CS",
+                    "DSCS",
+                    "floors",
+                    "levels",
+                    "building:levels",
+                ],
                 Field::FloorAreaM2 => &["建筑面积", "JZMJ", "floor_area"],
-                Field::BuiltYear => &["建成年份", "建造年代", "建成年代", "JCNF", "JZND", "year_built"],
+                Field::BuiltYear => &[
+                    "建成年份",
+                    "建造年代",
+                    "建成年代",
+                    "JCNF",
+                    "JZND",
+                    "year_built",
+                ],
                 Field::StructureType => &["结构类型", "结构", "JGLX", "structure"],
                 Field::Occupants => &["使用人数", "居住人数", "SYRS", "JZRS"],
                 Field::PrelimHazard => &["隐患初判", "安全隐患", "YHCP", "hazard"],
                 Field::AppraisalStatus => &["鉴定状态", "JDZT"],
-                Field::AppraisalGrade => &["鉴定等级", "危险等级", "危房等级", "JDDJ", "WXDJ", "grade"],
+                Field::AppraisalGrade => {
+                    &["鉴定等级", "危险等级", "危房等级", "JDDJ", "WXDJ", "grade"]
+                }
                 Field::RectStatus => &["整治状态", "整改状态", "ZZZT", "ZGZT"],
                 Field::Measures => &["整治措施", "整改措施", "ZZCS"],
                 Field::RectDoneAt => &["整治完成日期", "整改完成日期", "ZZWCRQ"],
@@ -90,12 +149,24 @@ impl ImportKey {
         match layer {
             MappedLayer::Parcels => {
                 let mut v = vec![ImportKey::ParcelCode, ImportKey::VillageCode];
-                v.extend(Field::of_layer(Layer::Parcel).filter(|f| f.editable()).map(ImportKey::Field));
+                v.extend(
+                    Field::of_layer(Layer::Parcel)
+                        .filter(|f| f.editable())
+                        .map(ImportKey::Field),
+                );
                 v
             }
             MappedLayer::Buildings => {
-                let mut v = vec![ImportKey::BuildingCode, ImportKey::VillageCode, ImportKey::BuildingParcelCode];
-                v.extend(Field::of_layer(Layer::Building).filter(|f| f.editable()).map(ImportKey::Field));
+                let mut v = vec![
+                    ImportKey::BuildingCode,
+                    ImportKey::VillageCode,
+                    ImportKey::BuildingParcelCode,
+                ];
+                v.extend(
+                    Field::of_layer(Layer::Building)
+                        .filter(|f| f.editable())
+                        .map(ImportKey::Field),
+                );
                 v
             }
             MappedLayer::Villages => vec![ImportKey::VillageCode, ImportKey::VillageName],
@@ -174,17 +245,25 @@ pub enum MappingError {
     #[error("--field “{0}” is not KEY=SRC (e.g. --field parcel_code=TBBH)")]
     Syntax(String),
     /// Unknown key.
-    #[error("--field: unknown key “{0}”; keys are parcel_code, building_code, village_code, village_name and the survey fields (survey_status, use_class, floors_above, appraisal_grade …)")]
+    #[error(
+        "--field: unknown key “{0}”; keys are parcel_code, building_code, village_code, village_name and the survey fields (survey_status, use_class, floors_above, appraisal_grade …)"
+    )]
     UnknownKey(String),
 }
 
 impl FieldOverride {
     /// Parses `KEY=SRC`.
     pub fn parse(text: &str) -> Result<FieldOverride, MappingError> {
-        let (k, v) = text.split_once('=').ok_or_else(|| MappingError::Syntax(text.to_string()))?;
-        let key = ImportKey::parse(k).ok_or_else(|| MappingError::UnknownKey(k.trim().to_string()))?;
+        let (k, v) = text
+            .split_once('=')
+            .ok_or_else(|| MappingError::Syntax(text.to_string()))?;
+        let key =
+            ImportKey::parse(k).ok_or_else(|| MappingError::UnknownKey(k.trim().to_string()))?;
         let v = v.trim();
-        Ok(FieldOverride { key, source: (!v.is_empty()).then(|| v.to_string()) })
+        Ok(FieldOverride {
+            key,
+            source: (!v.is_empty()).then(|| v.to_string()),
+        })
     }
 }
 
@@ -195,17 +274,30 @@ fn norm(s: &str) -> String {
 /// Builds the mapping of a layer from its attribute names: overrides first (a source missing
 /// from this layer is returned in the second value so the caller can report it), then
 /// recognised names. A source attribute feeds at most one key.
-pub fn detect(layer: MappedLayer, field_names: &[String], overrides: &[FieldOverride]) -> (FieldMapping, Vec<String>) {
+pub fn detect(
+    layer: MappedLayer,
+    field_names: &[String],
+    overrides: &[FieldOverride],
+) -> (FieldMapping, Vec<String>) {
     let mut m = FieldMapping::default();
     let mut missing = Vec::new();
     let keys = ImportKey::for_layer(layer);
     let mut used = vec![false; field_names.len()];
     for o in overrides.iter().filter(|o| keys.contains(&o.key)) {
         if let Some(src) = &o.source {
-            match field_names.iter().position(|n| n == src).or_else(|| field_names.iter().position(|n| norm(n) == norm(src))) {
+            match field_names
+                .iter()
+                .position(|n| n == src)
+                .or_else(|| field_names.iter().position(|n| norm(n) == norm(src)))
+            {
                 Some(i) => {
                     used[i] = true;
-                    m.entries.push(MappingEntry { key: o.key, source: i, source_name: field_names[i].clone(), how: MatchKind::Explicit });
+                    m.entries.push(MappingEntry {
+                        key: o.key,
+                        source: i,
+                        source_name: field_names[i].clone(),
+                        how: MatchKind::Explicit,
+                    });
                 }
                 None => missing.push(src.clone()),
             }
@@ -220,20 +312,33 @@ pub fn detect(layer: MappedLayer, field_names: &[String], overrides: &[FieldOver
             aliases.push(norm(f.key()));
             aliases.push(norm(f.label_zh()));
         }
-        let exact = aliases.iter().find_map(|a| (0..field_names.len()).find(|&i| !used[i] && norm(&field_names[i]) == *a));
+        let exact = aliases.iter().find_map(|a| {
+            (0..field_names.len()).find(|&i| !used[i] && norm(&field_names[i]) == *a)
+        });
         let found = match exact {
             Some(i) => Some((i, MatchKind::Detected)),
-            None => aliases.iter().find_map(|a| {
-                (0..field_names.len()).find(|&i| {
-                    let n = norm(&field_names[i]);
-                    !used[i] && n.chars().count() >= 2 && !n.is_ascii() && a.starts_with(&n) && a != &n
+            None => aliases
+                .iter()
+                .find_map(|a| {
+                    (0..field_names.len()).find(|&i| {
+                        let n = norm(&field_names[i]);
+                        !used[i]
+                            && n.chars().count() >= 2
+                            && !n.is_ascii()
+                            && a.starts_with(&n)
+                            && a != &n
+                    })
                 })
-            })
-            .map(|i| (i, MatchKind::Truncated)),
+                .map(|i| (i, MatchKind::Truncated)),
         };
         if let Some((i, how)) = found {
             used[i] = true;
-            m.entries.push(MappingEntry { key, source: i, source_name: field_names[i].clone(), how });
+            m.entries.push(MappingEntry {
+                key,
+                source: i,
+                source_name: field_names[i].clone(),
+                how,
+            });
         }
     }
     (m, missing)
@@ -249,21 +354,35 @@ mod tests {
 
     #[test]
     fn detects_common_chinese_and_pinyin_names() {
-        let (m, missing) = detect(MappedLayer::Parcels, &names(&["OBJECTID", "TBBH", "CJQYDM", "排查状态"]), &[]);
+        let (m, missing) = detect(
+            MappedLayer::Parcels,
+            &names(&["OBJECTID", "TBBH", "CJQYDM", "排查状态"]),
+            &[],
+        );
         assert!(missing.is_empty());
         assert_eq!(m.source_of(ImportKey::ParcelCode), Some(1));
         assert_eq!(m.source_of(ImportKey::VillageCode), Some(2));
         assert_eq!(m.source_of(ImportKey::Field(Field::SurveyStatus)), Some(3));
-        let (m, _) = detect(MappedLayer::Buildings, &names(&["房屋编码", "用途", "层数", "鉴定等级"]), &[]);
+        let (m, _) = detect(
+            MappedLayer::Buildings,
+            &names(&["房屋编码", "用途", "层数", "鉴定等级"]),
+            &[],
+        );
         assert_eq!(m.source_of(ImportKey::Field(Field::FloorsAbove)), Some(2));
-        assert_eq!(m.source_of(ImportKey::Field(Field::AppraisalGrade)), Some(3));
+        assert_eq!(
+            m.source_of(ImportKey::Field(Field::AppraisalGrade)),
+            Some(3)
+        );
     }
 
     #[test]
     fn truncated_names_match_by_prefix() {
         let (m, _) = detect(MappedLayer::Parcels, &names(&["图斑编", "面积"]), &[]);
         let e = &m.entries[0];
-        assert_eq!((e.key, e.source, e.how), (ImportKey::ParcelCode, 0, MatchKind::Truncated));
+        assert_eq!(
+            (e.key, e.source, e.how),
+            (ImportKey::ParcelCode, 0, MatchKind::Truncated)
+        );
     }
 
     #[test]

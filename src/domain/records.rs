@@ -3,8 +3,8 @@
 
 use super::admin::VillageId;
 use super::codes::{
-    AlterationKind, AppraisalGrade, AppraisalStatus, CodeSet, InspectionRound, Measure, PrelimHazard,
-    RectStatus, StructureType, SurveyStatus, UseClass,
+    AlterationKind, AppraisalGrade, AppraisalStatus, CodeSet, InspectionRound, Measure,
+    PrelimHazard, RectStatus, StructureType, SurveyStatus, UseClass,
 };
 use super::date::SurveyDate;
 
@@ -27,7 +27,13 @@ pub struct Parcel {
 impl Parcel {
     /// A parcel not surveyed yet.
     pub fn new(code: impl Into<String>, village: VillageId) -> Self {
-        Parcel { code: code.into(), village, survey_status: SurveyStatus::NotSurveyed, surveyor: None, surveyed_at: None }
+        Parcel {
+            code: code.into(),
+            village,
+            survey_status: SurveyStatus::NotSurveyed,
+            surveyor: None,
+            surveyed_at: None,
+        }
     }
 }
 
@@ -116,7 +122,10 @@ pub const CROWDED_OCCUPANTS: u32 = 10;
 impl Building {
     /// A building with no survey data yet.
     pub fn new(code: impl Into<String>) -> Self {
-        Building { code: code.into(), ..Default::default() }
+        Building {
+            code: code.into(),
+            ..Default::default()
+        }
     }
 
     /// 经营性自建房 in the statistics sense: commercial or mixed use.
@@ -126,8 +135,13 @@ impl Building {
 
     /// 存在安全隐患 (DESIGN §3).
     pub fn is_hazardous(&self) -> bool {
-        matches!(self.prelim_hazard, Some(PrelimHazard::Severe | PrelimHazard::Some))
-            || matches!(self.appraisal_grade, Some(AppraisalGrade::C | AppraisalGrade::D))
+        matches!(
+            self.prelim_hazard,
+            Some(PrelimHazard::Severe | PrelimHazard::Some)
+        ) || matches!(
+            self.appraisal_grade,
+            Some(AppraisalGrade::C | AppraisalGrade::D)
+        )
     }
 
     /// The derived flags (DESIGN §3).
@@ -142,7 +156,8 @@ impl Building {
             illegal_alteration,
             hazardous: self.is_hazardous(),
             commercial,
-            priority: commercial && (three_plus_floors || crowded || illegal_alteration || self.use_changed),
+            priority: commercial
+                && (three_plus_floors || crowded || illegal_alteration || self.use_changed),
         }
     }
 }

@@ -48,8 +48,12 @@ impl Rule {
         match self {
             Rule::SurveyedNeedsSurveyor => "已排查的图斑须填写排查人",
             Rule::SurveyedNeedsDate => "已排查的图斑须填写排查日期",
-            Rule::SurveyedNeedsHouseData => "已排查的图斑内每栋房屋须填写用途、地上层数、结构类型和隐患初判",
-            Rule::DangerNeedsRectification => "C/D级或存在严重安全隐患的房屋，整治状态不能为无需整治",
+            Rule::SurveyedNeedsHouseData => {
+                "已排查的图斑内每栋房屋须填写用途、地上层数、结构类型和隐患初判"
+            }
+            Rule::DangerNeedsRectification => {
+                "C/D级或存在严重安全隐患的房屋，整治状态不能为无需整治"
+            }
             Rule::RectifiedNeedsMeasure => "已整治的房屋须选择整治措施",
             Rule::RectifiedNeedsDate => "已整治的房屋须填写整治完成日期",
             Rule::LookbackNeedsDate => "回头看完成须填写回头看日期",
@@ -86,7 +90,13 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}; field {}", self.rule.message_zh(), self.rule.message_en(), self.field.key())?;
+        write!(
+            f,
+            "{} ({}; field {}",
+            self.rule.message_zh(),
+            self.rule.message_en(),
+            self.field.key()
+        )?;
         if let Some(code) = &self.building_code {
             write!(f, ", house {code}")?;
         }
@@ -95,15 +105,25 @@ impl fmt::Display for Violation {
 }
 
 /// The mandatory fields of a house once its parcel is surveyed.
-pub const MANDATORY_HOUSE_FIELDS: [Field; 4] =
-    [Field::UseClass, Field::FloorsAbove, Field::StructureType, Field::PrelimHazard];
+pub const MANDATORY_HOUSE_FIELDS: [Field; 4] = [
+    Field::UseClass,
+    Field::FloorsAbove,
+    Field::StructureType,
+    Field::PrelimHazard,
+];
 
 /// Violations of one house on its own.
 pub fn check_building(b: &Building) -> Vec<Violation> {
     let mut out = Vec::new();
-    let v = |rule, field| Violation { rule, field, building_code: None };
-    let dangerous = matches!(b.appraisal_grade, Some(AppraisalGrade::C | AppraisalGrade::D))
-        || b.prelim_hazard == Some(PrelimHazard::Severe);
+    let v = |rule, field| Violation {
+        rule,
+        field,
+        building_code: None,
+    };
+    let dangerous = matches!(
+        b.appraisal_grade,
+        Some(AppraisalGrade::C | AppraisalGrade::D)
+    ) || b.prelim_hazard == Some(PrelimHazard::Severe);
     if dangerous && b.rect_status == Some(RectStatus::NotNeeded) {
         out.push(v(Rule::DangerNeedsRectification, Field::RectStatus));
     }
@@ -122,16 +142,27 @@ pub fn check_building(b: &Building) -> Vec<Violation> {
 }
 
 /// Violations of a parcel given the houses in it.
-pub fn check_parcel<'a>(p: &Parcel, houses: impl IntoIterator<Item = &'a Building>) -> Vec<Violation> {
+pub fn check_parcel<'a>(
+    p: &Parcel,
+    houses: impl IntoIterator<Item = &'a Building>,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     if p.survey_status != SurveyStatus::Surveyed {
         return out;
     }
     if p.surveyor.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        out.push(Violation { rule: Rule::SurveyedNeedsSurveyor, field: Field::Surveyor, building_code: None });
+        out.push(Violation {
+            rule: Rule::SurveyedNeedsSurveyor,
+            field: Field::Surveyor,
+            building_code: None,
+        });
     }
     if p.surveyed_at.is_none() {
-        out.push(Violation { rule: Rule::SurveyedNeedsDate, field: Field::SurveyedAt, building_code: None });
+        out.push(Violation {
+            rule: Rule::SurveyedNeedsDate,
+            field: Field::SurveyedAt,
+            building_code: None,
+        });
     }
     for b in houses {
         for field in MANDATORY_HOUSE_FIELDS {
@@ -179,7 +210,10 @@ mod tests {
         assert_eq!(check_building(&b)[0].rule, Rule::DangerNeedsRectification);
         b.rect_status = Some(RectStatus::Done);
         let rules: Vec<Rule> = check_building(&b).into_iter().map(|v| v.rule).collect();
-        assert_eq!(rules, vec![Rule::RectifiedNeedsMeasure, Rule::RectifiedNeedsDate]);
+        assert_eq!(
+            rules,
+            vec![Rule::RectifiedNeedsMeasure, Rule::RectifiedNeedsDate]
+        );
         b.measures.insert(Measure::Reinforce);
         b.rect_done_at = SurveyDate::from_ymd(2024, 6, 1);
         assert!(check_building(&b).is_empty());

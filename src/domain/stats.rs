@@ -54,7 +54,10 @@ pub struct Counts {
 impl Counts {
     /// Contribution of one parcel.
     pub fn of_parcel(p: &Parcel) -> Counts {
-        let mut c = Counts { parcels_total: 1, ..Default::default() };
+        let mut c = Counts {
+            parcels_total: 1,
+            ..Default::default()
+        };
         match p.survey_status {
             SurveyStatus::NotSurveyed => c.not_surveyed = 1,
             SurveyStatus::InProgress => c.in_progress = 1,
@@ -65,7 +68,10 @@ impl Counts {
 
     /// Contribution of one house.
     pub fn of_building(b: &Building) -> Counts {
-        let mut c = Counts { buildings_total: 1, ..Default::default() };
+        let mut c = Counts {
+            buildings_total: 1,
+            ..Default::default()
+        };
         match b.use_class {
             Some(UseClass::Commercial) => c.use_commercial = 1,
             Some(UseClass::Mixed) => c.use_mixed = 1,
@@ -82,12 +88,14 @@ impl Counts {
             }
         }
         match b.appraisal_grade {
-            Some(g) => c.grade[match g {
-                AppraisalGrade::A => 0,
-                AppraisalGrade::B => 1,
-                AppraisalGrade::C => 2,
-                AppraisalGrade::D => 3,
-            }] = 1,
+            Some(g) => {
+                c.grade[match g {
+                    AppraisalGrade::A => 0,
+                    AppraisalGrade::B => 1,
+                    AppraisalGrade::C => 2,
+                    AppraisalGrade::D => 3,
+                }] = 1
+            }
             None => c.unappraised = 1,
         }
         c.priority = i64::from(d.priority);
@@ -209,7 +217,9 @@ pub struct VillageCounts {
 impl VillageCounts {
     /// Zero counters for `n` villages.
     pub fn new(n: usize) -> Self {
-        VillageCounts { by_village: vec![Counts::default(); n] }
+        VillageCounts {
+            by_village: vec![Counts::default(); n],
+        }
     }
     /// Adds (`sign` = 1) or removes (−1) a contribution to a village, growing the table if needed.
     pub fn add(&mut self, village: VillageId, c: &Counts, sign: i64) {
@@ -345,7 +355,10 @@ pub fn rollup(villages: &[Village], counts: &VillageCounts, level: AdminLevel) -
     for (i, c) in counts.by_village.iter().enumerate() {
         let fallback = Village::unassigned();
         let v = villages.get(i).unwrap_or(&fallback);
-        if level != AdminLevel::Total && i == VillageId::UNASSIGNED.index() && c == &Counts::default() {
+        if level != AdminLevel::Total
+            && i == VillageId::UNASSIGNED.index()
+            && c == &Counts::default()
+        {
             continue;
         }
         let code = v.code_at(level).to_string();
@@ -356,16 +369,27 @@ pub fn rollup(villages: &[Village], counts: &VillageCounts, level: AdminLevel) -
             AdminLevel::Township => v.township_name.clone(),
             AdminLevel::County => v.county_name.clone(),
         };
-        let row = rows
-            .entry(code.clone())
-            .or_insert_with(|| StatRow { level, code, name: name.clone(), counts: Counts::default() });
+        let row = rows.entry(code.clone()).or_insert_with(|| StatRow {
+            level,
+            code,
+            name: name.clone(),
+            counts: Counts::default(),
+        });
         if row.name.is_empty() {
             row.name = name;
         }
         row.counts.add(c, 1);
     }
     if level == AdminLevel::Total && rows.is_empty() {
-        rows.insert(String::new(), StatRow { level, code: String::new(), name: "合计".into(), counts: Counts::default() });
+        rows.insert(
+            String::new(),
+            StatRow {
+                level,
+                code: String::new(),
+                name: "合计".into(),
+                counts: Counts::default(),
+            },
+        );
     }
     rows.into_values().collect()
 }
@@ -384,7 +408,11 @@ pub fn rank_by_completion(rows: &mut [StatRow], conv: Convention) {
 /// 14634栋，回头看完成14108栋，完成率96.41%；存在安全隐患的经营性自建房213栋，已整治33栋，整改完成率15.49%。"
 /// Under the census convention the first clause reads "正在调查N个（含已排查M个）".
 pub fn bulletin(unit_name: &str, c: &Counts, conv: Convention) -> String {
-    let prefix = if unit_name.is_empty() { String::new() } else { format!("{unit_name}：") };
+    let prefix = if unit_name.is_empty() {
+        String::new()
+    } else {
+        format!("{unit_name}：")
+    };
     let first = match conv {
         Convention::Exclusive => format!(
             "图斑{}个，未排查{}个，排查中{}个，已排查{}个，排查完成率{}",
@@ -420,9 +448,18 @@ mod tests {
 
     #[test]
     fn seed_figures() {
-        assert_eq!(Rate::new(559_823, 587_209).map(|r| r.to_string()), Some("95.34".into()));
-        assert_eq!(Rate::new(14_108, 14_634).map(|r| r.to_string()), Some("96.41".into()));
-        assert_eq!(Rate::new(33, 213).map(|r| r.to_string()), Some("15.49".into()));
+        assert_eq!(
+            Rate::new(559_823, 587_209).map(|r| r.to_string()),
+            Some("95.34".into())
+        );
+        assert_eq!(
+            Rate::new(14_108, 14_634).map(|r| r.to_string()),
+            Some("96.41".into())
+        );
+        assert_eq!(
+            Rate::new(33, 213).map(|r| r.to_string()),
+            Some("15.49".into())
+        );
         assert_eq!(Rate::new(5, 0), None);
         assert_eq!(rate_text(Rate::new(0, 0)), "—");
         assert_eq!(587_209 - 20_051 - 7_335, 559_823);
@@ -432,10 +469,19 @@ mod tests {
     fn rounding_is_half_away_from_zero() {
         // 1/8 = 12.5% exactly; 1/16 = 6.25%; 1/32 = 3.125% → 3.13; 1/800 = 0.125% → 0.13
         assert_eq!(Rate::new(1, 32).map(|r| r.to_string()), Some("3.13".into()));
-        assert_eq!(Rate::new(1, 800).map(|r| r.to_string()), Some("0.13".into()));
-        assert_eq!(Rate::new(-1, 800).map(|r| r.to_string()), Some("-0.13".into()));
+        assert_eq!(
+            Rate::new(1, 800).map(|r| r.to_string()),
+            Some("0.13".into())
+        );
+        assert_eq!(
+            Rate::new(-1, 800).map(|r| r.to_string()),
+            Some("-0.13".into())
+        );
         assert_eq!(Rate::new(2, 3).map(|r| r.to_string()), Some("66.67".into()));
-        assert_eq!(Rate::new(1, 1).map(|r| r.to_string()), Some("100.00".into()));
+        assert_eq!(
+            Rate::new(1, 1).map(|r| r.to_string()),
+            Some("100.00".into())
+        );
     }
 
     #[test]
@@ -464,9 +510,24 @@ mod tests {
     fn rollup_groups_by_prefix_and_keeps_unassigned() {
         let villages = vec![
             Village::unassigned(),
-            Village { code: "640324100001".into(), name: "富兴".into(), township_name: "豫海镇".into(), county_name: "同心县".into() },
-            Village { code: "640324100002".into(), name: "豫园".into(), township_name: "豫海镇".into(), county_name: "同心县".into() },
-            Village { code: "640324101001".into(), name: "甲".into(), township_name: "河西镇".into(), county_name: "同心县".into() },
+            Village {
+                code: "640324100001".into(),
+                name: "富兴".into(),
+                township_name: "豫海镇".into(),
+                county_name: "同心县".into(),
+            },
+            Village {
+                code: "640324100002".into(),
+                name: "豫园".into(),
+                township_name: "豫海镇".into(),
+                county_name: "同心县".into(),
+            },
+            Village {
+                code: "640324101001".into(),
+                name: "甲".into(),
+                township_name: "河西镇".into(),
+                county_name: "同心县".into(),
+            },
         ];
         let mut p = Parcel::new("a", VillageId(1));
         let mut vc = VillageCounts::new(4);
@@ -478,12 +539,22 @@ mod tests {
         let t = rollup(&villages, &vc, AdminLevel::Township);
         assert_eq!(t.len(), 3);
         assert_eq!((t[0].code.as_str(), t[0].name.as_str()), ("", "未分配"));
-        assert_eq!((t[1].code.as_str(), t[1].counts.parcels_total, t[1].counts.surveyed), ("640324100", 2, 1));
+        assert_eq!(
+            (
+                t[1].code.as_str(),
+                t[1].counts.parcels_total,
+                t[1].counts.surveyed
+            ),
+            ("640324100", 2, 1)
+        );
         let total = rollup(&villages, &vc, AdminLevel::Total);
         assert_eq!(total.len(), 1);
         assert_eq!(total[0].counts.parcels_total, 4);
         let mut villages_rows = rollup(&villages, &vc, AdminLevel::Village);
         rank_by_completion(&mut villages_rows, Convention::Exclusive);
-        assert_eq!(villages_rows.last().map(|r| r.code.as_str()), Some("640324100001"));
+        assert_eq!(
+            villages_rows.last().map(|r| r.code.as_str()),
+            Some("640324100001")
+        );
     }
 }

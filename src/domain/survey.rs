@@ -76,7 +76,13 @@ impl Survey {
             }
         }
         let counts = recompute(villages.len(), &parcels, &buildings);
-        Survey { villages, parcels, buildings, houses_of, counts }
+        Survey {
+            villages,
+            parcels,
+            buildings,
+            houses_of,
+            counts,
+        }
     }
 
     /// Per-village counters (incrementally maintained).
@@ -86,27 +92,44 @@ impl Survey {
 
     /// Houses in a parcel.
     pub fn houses_of(&self, parcel: u32) -> &[u32] {
-        self.houses_of.get(parcel as usize).map_or(&[], Vec::as_slice)
+        self.houses_of
+            .get(parcel as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Finds a parcel by its code (linear; the app keeps its own map for speed).
     pub fn parcel_by_code(&self, code: &str) -> Option<u32> {
-        self.parcels.iter().position(|p| p.code == code).map(|i| i as u32)
+        self.parcels
+            .iter()
+            .position(|p| p.code == code)
+            .map(|i| i as u32)
     }
 
     /// Finds a house by its code (linear).
     pub fn building_by_code(&self, code: &str) -> Option<u32> {
-        self.buildings.iter().position(|b| b.code == code).map(|i| i as u32)
+        self.buildings
+            .iter()
+            .position(|b| b.code == code)
+            .map(|i| i as u32)
     }
 
     /// Current violations of a record (for a parcel: including its houses' mandatory fields).
     pub fn violations(&self, target: Target) -> Vec<Violation> {
         match target {
             Target::Parcel(i) => match self.parcels.get(i as usize) {
-                Some(p) => check_parcel(p, self.houses_of(i).iter().filter_map(|&b| self.buildings.get(b as usize))),
+                Some(p) => check_parcel(
+                    p,
+                    self.houses_of(i)
+                        .iter()
+                        .filter_map(|&b| self.buildings.get(b as usize)),
+                ),
                 None => Vec::new(),
             },
-            Target::Building(i) => self.buildings.get(i as usize).map(check_building).unwrap_or_default(),
+            Target::Building(i) => self
+                .buildings
+                .get(i as usize)
+                .map(check_building)
+                .unwrap_or_default(),
         }
     }
 
@@ -114,7 +137,10 @@ impl Survey {
     pub fn value(&self, target: Target, field: Field) -> Option<Value> {
         match target {
             Target::Parcel(i) => self.parcels.get(i as usize).map(|p| field.get_parcel(p)),
-            Target::Building(i) => self.buildings.get(i as usize).map(|b| field.get_building(b)),
+            Target::Building(i) => self
+                .buildings
+                .get(i as usize)
+                .map(|b| field.get_building(b)),
         }
     }
 
@@ -122,7 +148,12 @@ impl Survey {
     /// filled in) without changing anything. With [`RuleCheck::Enforce`] the edit is refused
     /// if it adds a violation to the record or (for a house) to its parcel; violations that were
     /// already there do not block it.
-    pub fn prepare(&self, target: Target, values: &[(Field, Value)], check: RuleCheck) -> Result<Edit, EditError> {
+    pub fn prepare(
+        &self,
+        target: Target,
+        values: &[(Field, Value)],
+        check: RuleCheck,
+    ) -> Result<Edit, EditError> {
         let idx = target.index();
         let mut changes = Vec::with_capacity(values.len());
         match target {
@@ -130,21 +161,37 @@ impl Survey {
                 let p = self
                     .parcels
                     .get(i as usize)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Parcel.code(), index: idx })?;
+                    .ok_or(EditError::NoSuchRecord {
+                        layer: Layer::Parcel.code(),
+                        index: idx,
+                    })?;
                 let mut after = p.clone();
                 for (field, new) in values {
                     if field.layer() != Layer::Parcel || !field.editable() {
-                        return Err(EditError::WrongLayer { field: field.key(), layer: Layer::Parcel.code() });
+                        return Err(EditError::WrongLayer {
+                            field: field.key(),
+                            layer: Layer::Parcel.code(),
+                        });
                     }
                     let old = field.get_parcel(&after);
                     field.set_parcel(&mut after, new)?;
-                    changes.push(FieldChange { field: *field, old, new: field.get_parcel(&after) });
+                    changes.push(FieldChange {
+                        field: *field,
+                        old,
+                        new: field.get_parcel(&after),
+                    });
                 }
                 if check == RuleCheck::Enforce {
-                    let houses = || self.houses_of(i).iter().filter_map(|&b| self.buildings.get(b as usize));
+                    let houses = || {
+                        self.houses_of(i)
+                            .iter()
+                            .filter_map(|&b| self.buildings.get(b as usize))
+                    };
                     let before = check_parcel(p, houses());
-                    let added: Vec<Violation> =
-                        check_parcel(&after, houses()).into_iter().filter(|v| !before.contains(v)).collect();
+                    let added: Vec<Violation> = check_parcel(&after, houses())
+                        .into_iter()
+                        .filter(|v| !before.contains(v))
+                        .collect();
                     if !added.is_empty() {
                         return Err(EditError::Rules(added));
                     }
@@ -154,24 +201,39 @@ impl Survey {
                 let b = self
                     .buildings
                     .get(i as usize)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Building.code(), index: idx })?;
+                    .ok_or(EditError::NoSuchRecord {
+                        layer: Layer::Building.code(),
+                        index: idx,
+                    })?;
                 let mut after = b.clone();
                 for (field, new) in values {
                     if field.layer() != Layer::Building || !field.editable() {
-                        return Err(EditError::WrongLayer { field: field.key(), layer: Layer::Building.code() });
+                        return Err(EditError::WrongLayer {
+                            field: field.key(),
+                            layer: Layer::Building.code(),
+                        });
                     }
                     let old = field.get_building(&after);
                     field.set_building(&mut after, new)?;
-                    changes.push(FieldChange { field: *field, old, new: field.get_building(&after) });
+                    changes.push(FieldChange {
+                        field: *field,
+                        old,
+                        new: field.get_building(&after),
+                    });
                 }
                 if check == RuleCheck::Enforce {
-                    let mut added: Vec<Violation> =
-                        check_building(&after).into_iter().filter(|v| !check_building(b).contains(v)).collect();
+                    let mut added: Vec<Violation> = check_building(&after)
+                        .into_iter()
+                        .filter(|v| !check_building(b).contains(v))
+                        .collect();
                     if let Some(pi) = b.parcel
                         && let Some(p) = self.parcels.get(pi as usize)
                     {
                         let houses = self.houses_of(pi);
-                        let others = houses.iter().filter(|&&h| h != i).filter_map(|&h| self.buildings.get(h as usize));
+                        let others = houses
+                            .iter()
+                            .filter(|&&h| h != i)
+                            .filter_map(|&h| self.buildings.get(h as usize));
                         let before = check_parcel(p, others.clone().chain(std::iter::once(b)));
                         let now = check_parcel(p, others.chain(std::iter::once(&after)));
                         added.extend(now.into_iter().filter(|v| !before.contains(v)));
@@ -193,7 +255,10 @@ impl Survey {
                 let mut p = self
                     .parcels
                     .get(idx)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Parcel.code(), index: edit.target.index() })?
+                    .ok_or(EditError::NoSuchRecord {
+                        layer: Layer::Parcel.code(),
+                        index: edit.target.index(),
+                    })?
                     .clone();
                 for c in &edit.changes {
                     c.field.set_parcel(&mut p, &c.new)?;
@@ -203,7 +268,10 @@ impl Survey {
                 let mut b = self
                     .buildings
                     .get(idx)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Building.code(), index: edit.target.index() })?
+                    .ok_or(EditError::NoSuchRecord {
+                        layer: Layer::Building.code(),
+                        index: edit.target.index(),
+                    })?
                     .clone();
                 for c in &edit.changes {
                     c.field.set_building(&mut b, &c.new)?;
@@ -220,31 +288,33 @@ impl Survey {
         let idx = edit.target.index() as usize;
         match edit.target {
             Target::Parcel(_) => {
-                let p = self
-                    .parcels
-                    .get(idx)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Parcel.code(), index: edit.target.index() })?;
+                let p = self.parcels.get(idx).ok_or(EditError::NoSuchRecord {
+                    layer: Layer::Parcel.code(),
+                    index: edit.target.index(),
+                })?;
                 let mut after = p.clone();
                 for c in &edit.changes {
                     c.field.set_parcel(&mut after, &c.new)?;
                 }
                 let before = Counts::of_parcel(p);
                 self.counts.add(p.village, &before, -1);
-                self.counts.add(after.village, &Counts::of_parcel(&after), 1);
+                self.counts
+                    .add(after.village, &Counts::of_parcel(&after), 1);
                 self.parcels[idx] = after;
             }
             Target::Building(_) => {
-                let b = self
-                    .buildings
-                    .get(idx)
-                    .ok_or(EditError::NoSuchRecord { layer: Layer::Building.code(), index: edit.target.index() })?;
+                let b = self.buildings.get(idx).ok_or(EditError::NoSuchRecord {
+                    layer: Layer::Building.code(),
+                    index: edit.target.index(),
+                })?;
                 let mut after = b.clone();
                 for c in &edit.changes {
                     c.field.set_building(&mut after, &c.new)?;
                 }
                 let before = Counts::of_building(b);
                 self.counts.add(b.village, &before, -1);
-                self.counts.add(after.village, &Counts::of_building(&after), 1);
+                self.counts
+                    .add(after.village, &Counts::of_building(&after), 1);
                 self.buildings[idx] = after;
             }
         }
@@ -261,16 +331,30 @@ impl Survey {
 mod tests {
     use super::*;
     use crate::domain::admin::VillageId;
-    use crate::domain::codes::{AppraisalGrade, PrelimHazard, StructureType, SurveyStatus, UseClass};
+    use crate::domain::codes::{
+        AppraisalGrade, PrelimHazard, StructureType, SurveyStatus, UseClass,
+    };
     use proptest::prelude::*;
 
     fn sample() -> Survey {
         let villages = vec![
             Village::unassigned(),
-            Village { code: "440306017001".into(), name: "宝民".into(), township_name: "新安街道".into(), county_name: "宝安区".into() },
-            Village { code: "440306018001".into(), name: "固戍".into(), township_name: "西乡街道".into(), county_name: "宝安区".into() },
+            Village {
+                code: "440306017001".into(),
+                name: "宝民".into(),
+                township_name: "新安街道".into(),
+                county_name: "宝安区".into(),
+            },
+            Village {
+                code: "440306018001".into(),
+                name: "固戍".into(),
+                township_name: "西乡街道".into(),
+                county_name: "宝安区".into(),
+            },
         ];
-        let parcels = (0..6).map(|i| Parcel::new(format!("P{i}"), VillageId(i % 3))).collect();
+        let parcels = (0..6)
+            .map(|i| Parcel::new(format!("P{i}"), VillageId(i % 3)))
+            .collect();
         let buildings = (0..12)
             .map(|i| {
                 let mut b = Building::new(format!("B{i}"));
@@ -286,17 +370,32 @@ mod tests {
     fn surveyed_needs_house_data_and_undo_restores() {
         let mut s = sample();
         let err = s
-            .prepare(Target::Parcel(1), &[(Field::SurveyStatus, Value::Text("surveyed".into()))], RuleCheck::Enforce)
+            .prepare(
+                Target::Parcel(1),
+                &[(Field::SurveyStatus, Value::Text("surveyed".into()))],
+                RuleCheck::Enforce,
+            )
             .expect_err("rules");
-        assert!(matches!(err, EditError::Rules(ref v) if v.len() == 2 + 2 * 4), "{err}");
+        assert!(
+            matches!(err, EditError::Rules(ref v) if v.len() == 2 + 2 * 4),
+            "{err}"
+        );
         for b in [2u32, 3] {
             let vals = [
-                (Field::UseClass, Field::UseClass.parse_value("经营性").expect("v")),
+                (
+                    Field::UseClass,
+                    Field::UseClass.parse_value("经营性").expect("v"),
+                ),
                 (Field::FloorsAbove, Value::Int(3)),
-                (Field::StructureType, Value::Text(StructureType::Masonry.code_str().into())),
+                (
+                    Field::StructureType,
+                    Value::Text(StructureType::Masonry.code_str().into()),
+                ),
                 (Field::PrelimHazard, Value::Text("some".into())),
             ];
-            let e = s.prepare(Target::Building(b), &vals, RuleCheck::Enforce).expect("house");
+            let e = s
+                .prepare(Target::Building(b), &vals, RuleCheck::Enforce)
+                .expect("house");
             s.apply(&e).expect("apply");
         }
         let e = s
@@ -312,10 +411,22 @@ mod tests {
             .expect("ok");
         s.apply(&e).expect("apply");
         let v1 = s.counts().by_village[1];
-        assert_eq!((v1.surveyed, v1.commercial, v1.hazardous_commercial, v1.priority), (1, 2, 2, 2));
+        assert_eq!(
+            (
+                v1.surveyed,
+                v1.commercial,
+                v1.hazardous_commercial,
+                v1.priority
+            ),
+            (1, 2, 2, 2)
+        );
         assert_eq!(s.counts(), &s.recomputed_counts());
         // clearing a house's mandatory field in a surveyed parcel is refused
-        let err = s.prepare(Target::Building(2), &[(Field::UseClass, Value::Null)], RuleCheck::Enforce);
+        let err = s.prepare(
+            Target::Building(2),
+            &[(Field::UseClass, Value::Null)],
+            RuleCheck::Enforce,
+        );
         assert!(matches!(err, Err(EditError::Rules(_))));
         s.apply(&e.inverse()).expect("undo");
         assert_eq!(s.parcels[1].survey_status, SurveyStatus::NotSurveyed);
@@ -327,11 +438,19 @@ mod tests {
     fn wrong_layer_and_bad_index_are_errors() {
         let s = sample();
         assert!(matches!(
-            s.prepare(Target::Parcel(0), &[(Field::UseClass, Value::Null)], RuleCheck::Enforce),
+            s.prepare(
+                Target::Parcel(0),
+                &[(Field::UseClass, Value::Null)],
+                RuleCheck::Enforce
+            ),
             Err(EditError::WrongLayer { .. })
         ));
         assert!(matches!(
-            s.prepare(Target::Building(99), &[(Field::UseClass, Value::Null)], RuleCheck::Enforce),
+            s.prepare(
+                Target::Building(99),
+                &[(Field::UseClass, Value::Null)],
+                RuleCheck::Enforce
+            ),
             Err(EditError::NoSuchRecord { .. })
         ));
     }

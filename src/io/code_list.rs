@@ -40,16 +40,34 @@ impl CodeList {
 /// no usable row, or no recognisable header, is an error naming the file.
 pub fn read_code_list(path: &Path) -> Result<CodeList, ReadError> {
     let mut raw = Vec::new();
-    let file = std::fs::File::open(path).map_err(|source| ReadError::Open { path: path.to_path_buf(), source })?;
-    let gz = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let res = if gz { flate2::read::GzDecoder::new(file).read_to_end(&mut raw) } else { std::io::BufReader::new(file).read_to_end(&mut raw) };
-    res.map_err(|source| ReadError::Open { path: path.to_path_buf(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let gz = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let res = if gz {
+        flate2::read::GzDecoder::new(file).read_to_end(&mut raw)
+    } else {
+        std::io::BufReader::new(file).read_to_end(&mut raw)
+    };
+    res.map_err(|source| ReadError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let text = match std::str::from_utf8(&raw) {
         Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
         Err(_) => encoding_rs::GB18030.decode(&raw).0.into_owned(),
     };
-    let invalid = |message: String| ReadError::Invalid { path: path.to_path_buf(), message };
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let invalid = |message: String| ReadError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| invalid(format!("not a CSV code list: {e}")))?
@@ -62,27 +80,40 @@ pub fn read_code_list(path: &Path) -> Result<CodeList, ReadError> {
     let name_col = col(&["village_name", "name", "村名称", "名称"])
         .ok_or_else(|| invalid("no name column (village_name or name) in the header".into()))?;
     let pairs = [
-        (col(&["township_code", "streetcode"]), col(&["township_name", "streetname"])),
-        (col(&["county_code", "areacode"]), col(&["county_name", "areaname"])),
+        (
+            col(&["township_code", "streetcode"]),
+            col(&["township_name", "streetname"]),
+        ),
+        (
+            col(&["county_code", "areacode"]),
+            col(&["county_name", "areaname"]),
+        ),
     ];
     let mut list = CodeList::default();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| invalid(format!("bad CSV row: {e}")))?;
-        let (Some(code), Some(name)) = (rec.get(code_col), rec.get(name_col)) else { continue };
+        let (Some(code), Some(name)) = (rec.get(code_col), rec.get(name_col)) else {
+            continue;
+        };
         if let Ok(c) = DivisionCode::parse(code) {
-            list.names.insert(c.as_str().to_string(), name.trim().to_string());
+            list.names
+                .insert(c.as_str().to_string(), name.trim().to_string());
         }
         for (c, n) in pairs {
             if let (Some(c), Some(n)) = (c.and_then(|i| rec.get(i)), n.and_then(|i| rec.get(i)))
                 && let Ok(c) = DivisionCode::parse(c)
                 && !n.trim().is_empty()
             {
-                list.names.entry(c.as_str().to_string()).or_insert_with(|| n.trim().to_string());
+                list.names
+                    .entry(c.as_str().to_string())
+                    .or_insert_with(|| n.trim().to_string());
             }
         }
     }
     if list.names.is_empty() {
-        return Err(invalid("no row with a 6-, 9- or 12-digit division code".into()));
+        return Err(invalid(
+            "no row with a 6-, 9- or 12-digit division code".into(),
+        ));
     }
     Ok(list)
 }

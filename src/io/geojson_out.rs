@@ -43,7 +43,10 @@ pub fn round7(v: f64) -> f64 {
 pub fn rfc7946_geometry(mp: &MultiPolygon<f64>) -> Geometry {
     let mut oriented = mp.orient(Direction::Default);
     use geo::MapCoordsInPlace;
-    oriented.map_coords_in_place(|c| Coord { x: round7(c.x), y: round7(c.y) });
+    oriented.map_coords_in_place(|c| Coord {
+        x: round7(c.x),
+        y: round7(c.y),
+    });
     Geometry::new(GeometryValue::from(&oriented))
 }
 
@@ -52,16 +55,24 @@ pub fn write_feature_collection(
     path: &Path,
     features: impl Iterator<Item = (MultiPolygon<f64>, JsonObject)>,
 ) -> Result<usize, WriteError> {
-    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = tempfile::Builder::new().prefix(".fangcha-export-").suffix(".tmp").tempfile_in(&dir).map_err(io)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".fangcha-export-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io)?;
     let mut n = 0usize;
     {
         let mut w = BufWriter::new(tmp.as_file());
-        w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n").map_err(io)?;
+        w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")
+            .map_err(io)?;
         for (mp, props) in features {
             if n > 0 {
                 w.write_all(b",\n").map_err(io)?;
@@ -73,7 +84,10 @@ pub fn write_feature_collection(
                 properties: Some(props),
                 foreign_members: None,
             };
-            serde_json::to_writer(&mut w, &f).map_err(|source| WriteError::Json { path: path.to_path_buf(), source })?;
+            serde_json::to_writer(&mut w, &f).map_err(|source| WriteError::Json {
+                path: path.to_path_buf(),
+                source,
+            })?;
             n += 1;
         }
         w.write_all(b"\n]}\n").map_err(io)?;
@@ -97,16 +111,25 @@ mod tests {
         let out = dir.path().join("o.geojson");
         let mut props = JsonObject::new();
         props.insert("k".into(), "图斑".into());
-        let n = write_feature_collection(&out, std::iter::once((MultiPolygon(vec![cw]), props))).expect("write");
+        let n = write_feature_collection(&out, std::iter::once((MultiPolygon(vec![cw]), props)))
+            .expect("write");
         assert_eq!(n, 1);
         let text = std::fs::read_to_string(&out).expect("read");
-        let fc: geojson::FeatureCollection = text.parse::<geojson::GeoJson>().expect("parse").try_into().expect("fc");
+        let fc: geojson::FeatureCollection = text
+            .parse::<geojson::GeoJson>()
+            .expect("parse")
+            .try_into()
+            .expect("fc");
         let g = fc.features[0].geometry.as_ref().expect("geom");
         let mp: MultiPolygon<f64> = (&g.value).try_into().expect("mp");
         use geo::Winding;
         assert!(mp.0[0].exterior().is_ccw());
         assert!(text.contains("1.1234568"));
         assert!(!text.contains("crs"));
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

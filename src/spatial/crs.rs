@@ -79,7 +79,11 @@ impl SourceCrs {
 impl fmt::Display for SourceCrs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SourceCrs::Epsg(c) => write!(f, "EPSG:{c}{}", epsg_name(*c).map(|n| format!(" ({n})")).unwrap_or_default()),
+            SourceCrs::Epsg(c) => write!(
+                f,
+                "EPSG:{c}{}",
+                epsg_name(*c).map(|n| format!(" ({n})")).unwrap_or_default()
+            ),
             SourceCrs::Wkt(w) => write!(f, "WKT “{}”", wkt_name(w).unwrap_or("unnamed")),
         }
     }
@@ -92,7 +96,10 @@ pub fn epsg_name(code: u32) -> Option<String> {
         4326 => "WGS 84".into(),
         3857 => "WGS 84 / Pseudo-Mercator".into(),
         4513..=4533 => format!("CGCS2000 / 3-degree Gauss-Kruger zone {}", code - 4513 + 25),
-        4534..=4554 => format!("CGCS2000 / 3-degree Gauss-Kruger CM {}E", 75 + 3 * (code - 4534)),
+        4534..=4554 => format!(
+            "CGCS2000 / 3-degree Gauss-Kruger CM {}E",
+            75 + 3 * (code - 4534)
+        ),
         _ => return None,
     })
 }
@@ -118,7 +125,11 @@ pub fn parse_crs_spec(text: &str) -> Result<SourceCrs, CrsError> {
     if upper.contains("CRS84") {
         return Ok(SourceCrs::Epsg(4326));
     }
-    if t.starts_with("PROJCS[") || t.starts_with("GEOGCS[") || t.starts_with("PROJCRS[") || t.starts_with("GEOGCRS[") {
+    if t.starts_with("PROJCS[")
+        || t.starts_with("GEOGCS[")
+        || t.starts_with("PROJCRS[")
+        || t.starts_with("GEOGCRS[")
+    {
         return Ok(SourceCrs::Wkt(t.to_string()));
     }
     Err(CrsError::BadSpec(t.to_string()))
@@ -126,7 +137,11 @@ pub fn parse_crs_spec(text: &str) -> Result<SourceCrs, CrsError> {
 
 /// True when the extent fits longitude/latitude degrees.
 pub fn looks_like_lonlat(extent: &Bbox) -> bool {
-    !extent.is_empty() && extent.min_x >= -180.0 && extent.max_x <= 180.0 && extent.min_y >= -90.0 && extent.max_y <= 90.0
+    !extent.is_empty()
+        && extent.min_x >= -180.0
+        && extent.max_x <= 180.0
+        && extent.min_y >= -90.0
+        && extent.max_y <= 90.0
 }
 
 /// Decides the source CRS of a layer: `--crs` first, then the declared CRS, else lon/lat data
@@ -197,14 +212,20 @@ pub fn wkt_epsg(wkt: &str) -> Option<u32> {
     }
     if name.contains("CGCS2000") && name.contains("3_DEGREE_GK") {
         // CGCS2000_3_Degree_GK_Zone_39 (with prefix) or CGCS2000_3_Degree_GK_CM_117E
-        if let Some(z) = name.split("ZONE_").nth(1).and_then(|s| s.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok())
-            && (25..=45).contains(&z)
+        if let Some(z) = name.split("ZONE_").nth(1).and_then(|s| {
+            s.trim_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u32>()
+                .ok()
+        }) && (25..=45).contains(&z)
         {
             return Some(4513 + z - 25);
         }
-        if let Some(cm) =
-            name.split("CM_").nth(1).and_then(|s| s.trim_end_matches('E').trim_end_matches('_').parse::<u32>().ok())
-            && (75..=135).contains(&cm)
+        if let Some(cm) = name.split("CM_").nth(1).and_then(|s| {
+            s.trim_end_matches('E')
+                .trim_end_matches('_')
+                .parse::<u32>()
+                .ok()
+        }) && (75..=135).contains(&cm)
             && cm % 3 == 0
         {
             return Some(4534 + (cm - 75) / 3);
@@ -232,11 +253,19 @@ pub fn fix_gk_prefix(code: u32, extent: &Bbox) -> u32 {
         4513..=4533 if mid_x.abs() < 1_000_000.0 => 4534 + (code - 4513),
         4534..=4554 if mid_x > 1_000_000.0 => {
             let zone = (mid_x / 1_000_000.0).floor() as u32;
-            if (25..=45).contains(&zone) { 4513 + zone - 25 } else { code }
+            if (25..=45).contains(&zone) {
+                4513 + zone - 25
+            } else {
+                code
+            }
         }
         4513..=4533 if mid_x > 1_000_000.0 => {
             let zone = (mid_x / 1_000_000.0).floor() as u32;
-            if (25..=45).contains(&zone) { 4513 + zone - 25 } else { code }
+            if (25..=45).contains(&zone) {
+                4513 + zone - 25
+            } else {
+                code
+            }
         }
         _ => code,
     }
@@ -253,11 +282,22 @@ impl Reprojector {
     /// Builds the transformation (none for lon/lat sources treated as the project CRS).
     pub fn new(source: &SourceCrs) -> Result<Reprojector, CrsError> {
         if source.is_project_lonlat() {
-            return Ok(Reprojector { proj: None, source: source.clone() });
+            return Ok(Reprojector {
+                proj: None,
+                source: source.clone(),
+            });
         }
-        let proj = Proj::new_known_crs(&source.proj_definition(), "EPSG:4490", None)
-            .map_err(|e| CrsError::Proj { from: source.to_string(), message: e.to_string() })?;
-        Ok(Reprojector { proj: Some(proj), source: source.clone() })
+        let proj =
+            Proj::new_known_crs(&source.proj_definition(), "EPSG:4490", None).map_err(|e| {
+                CrsError::Proj {
+                    from: source.to_string(),
+                    message: e.to_string(),
+                }
+            })?;
+        Ok(Reprojector {
+            proj: Some(proj),
+            source: source.clone(),
+        })
     }
 
     /// The source CRS.
@@ -282,7 +322,9 @@ impl Reprojector {
                 pts.extend(ring.0.iter().map(|c| (c.x, c.y)));
             }
         }
-        if proj.convert_array(&mut pts).is_err() || pts.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+        if proj.convert_array(&mut pts).is_err()
+            || pts.iter().any(|p| !p.0.is_finite() || !p.1.is_finite())
+        {
             return false;
         }
         let mut it = pts.into_iter();
@@ -323,7 +365,10 @@ impl Reprojector {
     pub fn transform_point(&self, x: f64, y: f64) -> Option<(f64, f64)> {
         match &self.proj {
             None => Some((x, y)),
-            Some(p) => p.convert((x, y)).ok().filter(|r: &(f64, f64)| r.0.is_finite() && r.1.is_finite()),
+            Some(p) => p
+                .convert((x, y))
+                .ok()
+                .filter(|r: &(f64, f64)| r.0.is_finite() && r.1.is_finite()),
         }
     }
 }
@@ -333,16 +378,39 @@ mod tests {
     use super::*;
 
     fn bbox(x0: f64, y0: f64, x1: f64, y1: f64) -> Bbox {
-        Bbox { min_x: x0, min_y: y0, max_x: x1, max_y: y1 }
+        Bbox {
+            min_x: x0,
+            min_y: y0,
+            max_x: x1,
+            max_y: y1,
+        }
     }
 
     #[test]
     fn gk_zone_prefix_is_fixed_both_ways() {
         // zone 39 with prefix = EPSG:4527; CM 117E without prefix = EPSG:4548
-        assert_eq!(fix_gk_prefix(4527, &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0)), 4527);
-        assert_eq!(fix_gk_prefix(4527, &bbox(400_000.0, 4_400_000.0, 600_000.0, 4_500_000.0)), 4548);
-        assert_eq!(fix_gk_prefix(4548, &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0)), 4527);
-        assert_eq!(fix_gk_prefix(4548, &bbox(400_000.0, 4_400_000.0, 600_000.0, 4_500_000.0)), 4548);
+        assert_eq!(
+            fix_gk_prefix(
+                4527,
+                &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0)
+            ),
+            4527
+        );
+        assert_eq!(
+            fix_gk_prefix(4527, &bbox(400_000.0, 4_400_000.0, 600_000.0, 4_500_000.0)),
+            4548
+        );
+        assert_eq!(
+            fix_gk_prefix(
+                4548,
+                &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0)
+            ),
+            4527
+        );
+        assert_eq!(
+            fix_gk_prefix(4548, &bbox(400_000.0, 4_400_000.0, 600_000.0, 4_500_000.0)),
+            4548
+        );
     }
 
     #[test]
@@ -364,7 +432,10 @@ mod tests {
         assert_eq!(wkt_epsg(&prj.replace("CM_117E", "Zone_39")), Some(4527));
         let geo = r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
         assert_eq!(wkt_epsg(geo), Some(4490));
-        assert_eq!(parse_crs_spec("EPSG:4527").ok(), Some(SourceCrs::Epsg(4527)));
+        assert_eq!(
+            parse_crs_spec("EPSG:4527").ok(),
+            Some(SourceCrs::Epsg(4527))
+        );
         assert!(parse_crs_spec("whatever").is_err());
     }
 
@@ -373,7 +444,12 @@ mod tests {
         let (crs, w) = resolve(None, None, &bbox(105.0, 36.0, 106.0, 37.0)).expect("lonlat");
         assert_eq!(crs, SourceCrs::Epsg(4326));
         assert_eq!(w.len(), 1);
-        let err = resolve(None, None, &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0)).expect_err("err");
+        let err = resolve(
+            None,
+            None,
+            &bbox(39_400_000.0, 4_400_000.0, 39_600_000.0, 4_500_000.0),
+        )
+        .expect_err("err");
         assert!(err.to_string().contains("--crs"));
     }
 
@@ -381,6 +457,9 @@ mod tests {
     fn web_mercator_reprojects() {
         let r = Reprojector::new(&SourceCrs::Epsg(3857)).expect("3857");
         let (lon, lat) = r.transform_point(1_605_000.0, 6_465_000.0).expect("pt");
-        assert!((lon - 14.418).abs() < 0.01 && (lat - 50.10).abs() < 0.05, "{lon} {lat}");
+        assert!(
+            (lon - 14.418).abs() < 0.01 && (lat - 50.10).abs() < 0.05,
+            "{lon} {lat}"
+        );
     }
 }

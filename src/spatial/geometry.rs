@@ -21,8 +21,12 @@ pub struct Bbox {
 
 impl Bbox {
     /// The empty box (contains nothing; `expand` makes it a point's box).
-    pub const EMPTY: Bbox =
-        Bbox { min_x: f64::INFINITY, min_y: f64::INFINITY, max_x: f64::NEG_INFINITY, max_y: f64::NEG_INFINITY };
+    pub const EMPTY: Bbox = Bbox {
+        min_x: f64::INFINITY,
+        min_y: f64::INFINITY,
+        max_x: f64::NEG_INFINITY,
+        max_y: f64::NEG_INFINITY,
+    };
     /// True when nothing was added.
     pub fn is_empty(&self) -> bool {
         !(self.min_x <= self.max_x && self.min_y <= self.max_y)
@@ -47,7 +51,11 @@ impl Bbox {
     }
     /// Width × height (in squared CRS units).
     pub fn area(&self) -> f64 {
-        if self.is_empty() { 0.0 } else { (self.max_x - self.min_x) * (self.max_y - self.min_y) }
+        if self.is_empty() {
+            0.0
+        } else {
+            (self.max_x - self.min_x) * (self.max_y - self.min_y)
+        }
     }
 }
 
@@ -67,7 +75,12 @@ pub struct PolygonStore {
 impl PolygonStore {
     /// An empty store.
     pub fn new() -> Self {
-        PolygonStore { ring_starts: vec![0], part_starts: vec![0], feature_starts: vec![0], ..Default::default() }
+        PolygonStore {
+            ring_starts: vec![0],
+            part_starts: vec![0],
+            feature_starts: vec![0],
+            ..Default::default()
+        }
     }
 
     /// An empty store with room for `features` features and `vertices` vertices.
@@ -109,7 +122,8 @@ impl PolygonStore {
             }
             self.part_starts.push((self.ring_starts.len() - 1) as u32);
         }
-        self.feature_starts.push((self.part_starts.len() - 1) as u32);
+        self.feature_starts
+            .push((self.part_starts.len() - 1) as u32);
         self.bboxes.push(bbox);
         (self.bboxes.len() - 1) as u32
     }
@@ -144,8 +158,11 @@ impl PolygonStore {
     /// slice of `[x, y]`.
     pub fn parts(&self, i: u32) -> impl Iterator<Item = impl Iterator<Item = &[[f64; 2]]>> {
         Self::range(&self.feature_starts, i as usize).map(move |part| {
-            Self::range(&self.part_starts, part)
-                .map(move |ring| self.coords.get(Self::range(&self.ring_starts, ring)).unwrap_or(&[]))
+            Self::range(&self.part_starts, part).map(move |ring| {
+                self.coords
+                    .get(Self::range(&self.ring_starts, ring))
+                    .unwrap_or(&[])
+            })
         })
     }
 
@@ -184,7 +201,8 @@ impl PolygonStore {
         let polys = self
             .parts(i)
             .map(|rings| {
-                let mut rings = rings.map(|r| LineString(r.iter().map(|&[x, y]| Coord { x, y }).collect()));
+                let mut rings =
+                    rings.map(|r| LineString(r.iter().map(|&[x, y]| Coord { x, y }).collect()));
                 let exterior = rings.next().unwrap_or_else(|| LineString(Vec::new()));
                 Polygon::new(exterior, rings.collect())
             })
@@ -218,18 +236,30 @@ mod tests {
             exterior: [(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0), (x: 0.0, y: 0.0)],
             interiors: [[(x: 4.0, y: 4.0), (x: 6.0, y: 4.0), (x: 6.0, y: 6.0), (x: 4.0, y: 6.0), (x: 4.0, y: 4.0)]],
         ];
-        let other = polygon![(x: 20.0, y: 0.0), (x: 30.0, y: 0.0), (x: 25.0, y: 5.0), (x: 20.0, y: 0.0)];
+        let other =
+            polygon![(x: 20.0, y: 0.0), (x: 30.0, y: 0.0), (x: 25.0, y: 5.0), (x: 20.0, y: 0.0)];
         let mut s = PolygonStore::new();
         let a = s.push(&MultiPolygon(vec![square_with_hole.clone()]));
         let b = s.push(&MultiPolygon(vec![other.clone(), square_with_hole.clone()]));
         assert_eq!((a, b, s.len()), (0, 1, 2));
-        assert_eq!(s.to_multipolygon(a), MultiPolygon(vec![square_with_hole.clone()]));
+        assert_eq!(
+            s.to_multipolygon(a),
+            MultiPolygon(vec![square_with_hole.clone()])
+        );
         assert_eq!(s.to_multipolygon(b).0.len(), 2);
         assert!(s.contains_point(a, 1.0, 1.0));
         assert!(!s.contains_point(a, 5.0, 5.0));
         assert!(!s.contains_point(a, 15.0, 5.0));
         assert!(s.contains_point(b, 25.0, 1.0));
-        assert_eq!(s.bbox(b), Bbox { min_x: 0.0, min_y: 0.0, max_x: 30.0, max_y: 10.0 });
+        assert_eq!(
+            s.bbox(b),
+            Bbox {
+                min_x: 0.0,
+                min_y: 0.0,
+                max_x: 30.0,
+                max_y: 10.0
+            }
+        );
         let ip = s.interior_point(a).expect("point");
         assert!(s.contains_point(a, ip[0], ip[1]));
         assert!(s.interior_point(7).is_none());

@@ -23,9 +23,16 @@ impl FeatureIndex {
             .iter()
             .enumerate()
             .filter(|(_, b)| !b.is_empty())
-            .map(|(i, b)| GeomWithData::new(Rectangle::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]), i as u32))
+            .map(|(i, b)| {
+                GeomWithData::new(
+                    Rectangle::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]),
+                    i as u32,
+                )
+            })
             .collect();
-        FeatureIndex { tree: RTree::bulk_load(entries) }
+        FeatureIndex {
+            tree: RTree::bulk_load(entries),
+        }
     }
 
     /// Number of indexed features.
@@ -41,7 +48,10 @@ impl FeatureIndex {
     /// Features whose box intersects the query box (candidates; not exact).
     pub fn query_box(&self, b: &Bbox) -> Vec<u32> {
         let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);
-        self.tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect()
+        self.tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect()
     }
 
     /// Every feature that contains the point (exact even-odd test), smallest box first so the
@@ -53,7 +63,13 @@ impl FeatureIndex {
             .map(|e| e.data)
             .filter(|&i| store.contains_point(i, x, y))
             .collect();
-        hits.sort_by(|a, b| store.bbox(*a).area().total_cmp(&store.bbox(*b).area()).then(a.cmp(b)));
+        hits.sort_by(|a, b| {
+            store
+                .bbox(*a)
+                .area()
+                .total_cmp(&store.bbox(*b).area())
+                .then(a.cmp(b))
+        });
         hits
     }
 
@@ -82,7 +98,12 @@ mod tests {
         assert_eq!(idx.pick(&s, 59.0, 59.0), vec![0]);
         assert_eq!(idx.pick_one(&s, 51.0, 51.0), Some(2));
         assert!(idx.pick(&s, 150.0, 15.0).is_empty());
-        let mut q: Vec<u32> = idx.query_box(&Bbox { min_x: 45.0, min_y: 45.0, max_x: 200.0, max_y: 200.0 });
+        let mut q: Vec<u32> = idx.query_box(&Bbox {
+            min_x: 45.0,
+            min_y: 45.0,
+            max_x: 200.0,
+            max_y: 200.0,
+        });
         q.sort();
         assert_eq!(q, vec![0, 2]);
     }

@@ -22,8 +22,16 @@ pub enum GeomError {
 }
 
 /// Encodes a multipolygon as GeoPackageBinary with an xy envelope (empty flag set when empty).
-pub fn encode_multipolygon(mp: &MultiPolygon<f64>, srs_id: i32, bbox: &Bbox) -> Result<Vec<u8>, GeomError> {
-    let envelope = if bbox.is_empty() { Vec::new() } else { vec![bbox.min_x, bbox.max_x, bbox.min_y, bbox.max_y] };
+pub fn encode_multipolygon(
+    mp: &MultiPolygon<f64>,
+    srs_id: i32,
+    bbox: &Bbox,
+) -> Result<Vec<u8>, GeomError> {
+    let envelope = if bbox.is_empty() {
+        Vec::new()
+    } else {
+        vec![bbox.min_x, bbox.max_x, bbox.min_y, bbox.max_y]
+    };
     let geom = Geometry::MultiPolygon(mp.clone());
     Ok(geom.to_gpkg_wkb(CoordDimensions::xy(), Some(srs_id), envelope)?)
 }
@@ -50,7 +58,11 @@ fn header(blob: &[u8]) -> Option<(bool, Option<[f64; 4]>)> {
     }
     let read = |i: usize| -> Option<f64> {
         let b: [u8; 8] = blob.get(8 + i * 8..16 + i * 8)?.try_into().ok()?;
-        Some(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Some(if little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     };
     Some((empty, Some([read(0)?, read(1)?, read(2)?, read(3)?])))
 }
@@ -76,7 +88,12 @@ pub fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
 /// GeoPackage rtree triggers work when geometries are inserted or updated (GDAL does the same).
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    for (name, i) in [("ST_MinX", 0usize), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)] {
+    for (name, i) in [
+        ("ST_MinX", 0usize),
+        ("ST_MaxX", 1),
+        ("ST_MinY", 2),
+        ("ST_MaxY", 3),
+    ] {
         conn.create_scalar_function(name, 1, flags, move |ctx| {
             let blob: Option<Vec<u8>> = ctx.get(0)?;
             Ok(blob.and_then(|b| envelope(&b)).map(|e| e[i]))
@@ -84,13 +101,10 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.create_scalar_function("ST_IsEmpty", 1, flags, |ctx| {
         let blob: Option<Vec<u8>> = ctx.get(0)?;
-        Ok(match blob {
-            None => None,
-            Some(b) => Some(match header(&b) {
-                Some((empty, env)) => empty || (env.is_none() && envelope(&b).is_none()),
-                None => true,
-            }),
-        })
+        Ok(blob.map(|b| match header(&b) {
+            Some((empty, env)) => empty || (env.is_none() && envelope(&b).is_none()),
+            None => true,
+        }))
     })?;
     Ok(())
 }
@@ -102,11 +116,21 @@ mod tests {
 
     #[test]
     fn round_trip_with_envelope() {
-        let mp = MultiPolygon(vec![polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)]]);
-        let bbox = Bbox { min_x: 1.0, min_y: 2.0, max_x: 3.0, max_y: 5.0 };
+        let mp = MultiPolygon(vec![
+            polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)],
+        ]);
+        let bbox = Bbox {
+            min_x: 1.0,
+            min_y: 2.0,
+            max_x: 3.0,
+            max_y: 5.0,
+        };
         let blob = encode_multipolygon(&mp, 4490, &bbox).expect("encode");
         assert_eq!(&blob[0..2], b"GP");
-        assert_eq!(i32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]), 4490);
+        assert_eq!(
+            i32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]),
+            4490
+        );
         assert_eq!(envelope(&blob), Some([1.0, 3.0, 2.0, 5.0]));
         match decode(&blob).expect("decode") {
             Geometry::MultiPolygon(back) => assert_eq!(back, mp),

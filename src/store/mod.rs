@@ -6,4 +6,6 @@ pub mod geom;
 pub mod project_file;
 pub mod schema;
 
-pub use project_file::{EditAction, EditLogEntry, Overlay, ProjectData, ProjectFile, SourceAttrs, StoreError, write_new};
+pub use project_file::{
+    EditAction, EditLogEntry, Overlay, ProjectData, ProjectFile, SourceAttrs, StoreError, write_new,
+};

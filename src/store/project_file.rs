@@ -170,7 +170,10 @@ impl EditAction {
 }
 
 fn sq(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn to_sql(v: &Value) -> rusqlite::types::Value {
@@ -236,12 +239,17 @@ pub fn write_new(
         .prefix(".fangcha-")
         .suffix(".gpkg.tmp")
         .tempfile_in(&dir)
-        .map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+        .map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
     let tmp_path = tmp.path().to_path_buf();
     {
         let mut conn = Connection::open(&tmp_path).map_err(sq(&tmp_path))?;
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;")
-            .map_err(sq(&tmp_path))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;",
+        )
+        .map_err(sq(&tmp_path))?;
         register_functions(&conn).map_err(sq(&tmp_path))?;
         let tx = conn.transaction().map_err(sq(&tmp_path))?;
         schema::create(&tx).map_err(sq(&tmp_path))?;
@@ -252,31 +260,57 @@ pub fn write_new(
         schema::set_meta(&tx, "created_at", &now_utc()).map_err(sq(&tmp_path))?;
         schema::create_spatial_indexes(&tx).map_err(sq(&tmp_path))?;
         tx.commit().map_err(sq(&tmp_path))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL;").map_err(sq(&tmp_path))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(sq(&tmp_path))?;
         conn.close().map_err(|(_, e)| sq(&tmp_path)(e))?;
     }
-    tmp.as_file().sync_all().map_err(|source| StoreError::Io { path: tmp_path.clone(), source })?;
+    tmp.as_file().sync_all().map_err(|source| StoreError::Io {
+        path: tmp_path.clone(),
+        source,
+    })?;
     if overwrite {
         for suffix in ["-wal", "-shm"] {
             let mut side = path.as_os_str().to_owned();
             side.push(suffix);
             let side = PathBuf::from(side);
             if side.exists() {
-                std::fs::remove_file(&side).map_err(|source| StoreError::Io { path: side.clone(), source })?;
+                std::fs::remove_file(&side).map_err(|source| StoreError::Io {
+                    path: side.clone(),
+                    source,
+                })?;
             }
         }
     }
-    tmp.persist(path).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e.error })?;
+    tmp.persist(path).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     Ok(())
 }
 
 fn village_code_of(survey: &Survey, v: VillageId) -> Option<&str> {
-    survey.villages.get(v.index()).map(|v| v.code.as_str()).filter(|c| !c.is_empty())
+    survey
+        .villages
+        .get(v.index())
+        .map(|v| v.code.as_str())
+        .filter(|c| !c.is_empty())
 }
 
-fn insert_all(conn: &Connection, path: &Path, data: &ProjectData, source: &SourceAttrs) -> Result<(), StoreError> {
+fn insert_all(
+    conn: &Connection,
+    path: &Path,
+    data: &ProjectData,
+    source: &SourceAttrs,
+) -> Result<(), StoreError> {
     let s = &data.survey;
-    let geom_err = |table: &'static str, fid: i64| move |source| StoreError::Geometry { path: path.to_path_buf(), table, fid, source };
+    let geom_err = |table: &'static str, fid: i64| {
+        move |source| StoreError::Geometry {
+            path: path.to_path_buf(),
+            table,
+            fid,
+            source,
+        }
+    };
 
     // villages (index 0 = unassigned is not stored)
     let mut st = conn
@@ -290,19 +324,38 @@ fn insert_all(conn: &Connection, path: &Path, data: &ProjectData, source: &Sourc
         let blob = if bbox.is_empty() {
             None
         } else {
-            Some(encode_multipolygon(&data.village_geoms.to_multipolygon(i as u32), SRS_ID, &bbox).map_err(geom_err("villages", i as i64))?)
+            Some(
+                encode_multipolygon(&data.village_geoms.to_multipolygon(i as u32), SRS_ID, &bbox)
+                    .map_err(geom_err("villages", i as i64))?,
+            )
         };
         let code_at = |n: usize| v.code.get(..n).unwrap_or("").to_string();
-        st.execute(params![i as i64, blob, v.code, v.name, code_at(9), v.township_name, code_at(6), v.county_name])
-            .map_err(sq(path))?;
+        st.execute(params![
+            i as i64,
+            blob,
+            v.code,
+            v.name,
+            code_at(9),
+            v.township_name,
+            code_at(6),
+            v.county_name
+        ])
+        .map_err(sq(path))?;
     }
 
     // parcels
     let pcols = survey_columns(Layer::Parcel);
     let sql = format!(
         "INSERT INTO parcels (fid, geom, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, {})",
-        pcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", "),
-        (0..pcols.len()).map(|i| format!("?{}", i + 6)).collect::<Vec<_>>().join(", ")
+        pcols
+            .iter()
+            .map(|f| format!("\"{}\"", f.key()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (0..pcols.len())
+            .map(|i| format!("?{}", i + 6))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
     for (i, p) in s.parcels.iter().enumerate() {
@@ -325,16 +378,30 @@ fn insert_all(conn: &Connection, path: &Path, data: &ProjectData, source: &Sourc
     let bcols = survey_columns(Layer::Building);
     let sql = format!(
         "INSERT INTO buildings (fid, geom, building_code, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {})",
-        bcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", "),
-        (0..bcols.len()).map(|i| format!("?{}", i + 7)).collect::<Vec<_>>().join(", ")
+        bcols
+            .iter()
+            .map(|f| format!("\"{}\"", f.key()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (0..bcols.len())
+            .map(|i| format!("?{}", i + 7))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
     for (i, b) in s.buildings.iter().enumerate() {
         let fid = i as i64 + 1;
         let bbox = data.building_geoms.bbox(i as u32);
-        let blob = encode_multipolygon(&data.building_geoms.to_multipolygon(i as u32), SRS_ID, &bbox)
-            .map_err(geom_err("buildings", fid))?;
-        let parcel_code = b.parcel.and_then(|p| s.parcels.get(p as usize)).map(|p| p.code.clone());
+        let blob = encode_multipolygon(
+            &data.building_geoms.to_multipolygon(i as u32),
+            SRS_ID,
+            &bbox,
+        )
+        .map_err(geom_err("buildings", fid))?;
+        let parcel_code = b
+            .parcel
+            .and_then(|p| s.parcels.get(p as usize))
+            .map(|p| p.code.clone());
         let mut vals: Vec<rusqlite::types::Value> = vec![
             fid.into(),
             blob.into(),
@@ -354,8 +421,10 @@ fn insert_all(conn: &Connection, path: &Path, data: &ProjectData, source: &Sourc
     for (i, o) in data.overlays.iter().enumerate() {
         let mut store = PolygonStore::new();
         store.push(&o.geometry);
-        let blob = encode_multipolygon(&o.geometry, SRS_ID, &store.bbox(0)).map_err(geom_err("overlays", i as i64 + 1))?;
-        st.execute(params![blob, o.name, o.kind, o.source]).map_err(sq(path))?;
+        let blob = encode_multipolygon(&o.geometry, SRS_ID, &store.bbox(0))
+            .map_err(geom_err("overlays", i as i64 + 1))?;
+        st.execute(params![blob, o.name, o.kind, o.source])
+            .map_err(sq(path))?;
     }
     Ok(())
 }
@@ -374,14 +443,25 @@ impl ProjectFile {
         if !path.is_file() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sq(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sq(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sq(path))?;
         // fails with "file is not a database" for non-SQLite files
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(sq(path))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .map_err(sq(path))?;
         register_functions(&conn).map_err(sq(path))?;
-        schema::migrate(&mut conn).map_err(|source| StoreError::Schema { path: path.to_path_buf(), source })?;
-        Ok(ProjectFile { conn, path: path.to_path_buf() })
+        schema::migrate(&mut conn).map_err(|source| StoreError::Schema {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(ProjectFile {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The file path.
@@ -397,7 +477,12 @@ impl ProjectFile {
     /// Loads the whole project into memory.
     pub fn load(&self) -> Result<ProjectData, StoreError> {
         let path = self.path.as_path();
-        let bad = |table: &'static str, fid: i64, message: String| StoreError::BadValue { path: path.to_path_buf(), table, fid, message };
+        let bad = |table: &'static str, fid: i64, message: String| StoreError::BadValue {
+            path: path.to_path_buf(),
+            table,
+            fid,
+            message,
+        };
         let mut villages = vec![Village::unassigned()];
         let mut village_geoms = PolygonStore::new();
         village_geoms.push(&MultiPolygon(Vec::new()));
@@ -413,17 +498,28 @@ impl ProjectFile {
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let v = Village {
                     code: r.get(2).map_err(sq(path))?,
-                    name: r.get::<_, Option<String>>(3).map_err(sq(path))?.unwrap_or_default(),
-                    township_name: r.get::<_, Option<String>>(4).map_err(sq(path))?.unwrap_or_default(),
-                    county_name: r.get::<_, Option<String>>(5).map_err(sq(path))?.unwrap_or_default(),
+                    name: r
+                        .get::<_, Option<String>>(3)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
+                    township_name: r
+                        .get::<_, Option<String>>(4)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
+                    county_name: r
+                        .get::<_, Option<String>>(5)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
                 };
                 let mp = match blob {
-                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                        path: path.to_path_buf(),
-                        table: "villages",
-                        fid,
-                        source,
-                    })?),
+                    Some(b) => {
+                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                            path: path.to_path_buf(),
+                            table: "villages",
+                            fid,
+                            source,
+                        })?)
+                    }
                     None => MultiPolygon(Vec::new()),
                 };
                 village_geoms.push(&mp);
@@ -431,7 +527,10 @@ impl ProjectFile {
                 villages.push(v);
             }
         }
-        let village_of = |code: Option<String>| code.and_then(|c| village_ids.get(&c).copied()).unwrap_or(VillageId::UNASSIGNED);
+        let village_of = |code: Option<String>| {
+            code.and_then(|c| village_ids.get(&c).copied())
+                .unwrap_or(VillageId::UNASSIGNED)
+        };
 
         let pcols = survey_columns(Layer::Parcel);
         let mut parcels = Vec::new();
@@ -440,7 +539,11 @@ impl ProjectFile {
         {
             let sql = format!(
                 "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
-                pcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", ")
+                pcols
+                    .iter()
+                    .map(|f| format!("\"{}\"", f.key()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
             let mut rows = st.query([]).map_err(sq(path))?;
@@ -448,18 +551,24 @@ impl ProjectFile {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let mp = match blob {
-                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                        path: path.to_path_buf(),
-                        table: "parcels",
-                        fid,
-                        source,
-                    })?),
+                    Some(b) => {
+                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                            path: path.to_path_buf(),
+                            table: "parcels",
+                            fid,
+                            source,
+                        })?)
+                    }
                     None => MultiPolygon(Vec::new()),
                 };
-                let mut p = Parcel::new(r.get::<_, String>(2).map_err(sq(path))?, village_of(r.get(3).map_err(sq(path))?));
+                let mut p = Parcel::new(
+                    r.get::<_, String>(2).map_err(sq(path))?,
+                    village_of(r.get(3).map_err(sq(path))?),
+                );
                 for (k, f) in pcols.iter().enumerate() {
                     let v = from_sql(*f, r.get_ref(4 + k).map_err(sq(path))?);
-                    f.set_parcel(&mut p, &v).map_err(|e| bad("parcels", fid, e.to_string()))?;
+                    f.set_parcel(&mut p, &v)
+                        .map_err(|e| bad("parcels", fid, e.to_string()))?;
                 }
                 parcel_ids.insert(p.code.clone(), parcels.len() as u32);
                 parcel_geoms.push(&mp);
@@ -473,7 +582,11 @@ impl ProjectFile {
         {
             let sql = format!(
                 "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
-                bcols.iter().map(|f| format!("\"{}\"", f.key())).collect::<Vec<_>>().join(", ")
+                bcols
+                    .iter()
+                    .map(|f| format!("\"{}\"", f.key()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
             let mut rows = st.query([]).map_err(sq(path))?;
@@ -481,20 +594,26 @@ impl ProjectFile {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let mp = match blob {
-                    Some(b) => as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                        path: path.to_path_buf(),
-                        table: "buildings",
-                        fid,
-                        source,
-                    })?),
+                    Some(b) => {
+                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
+                            path: path.to_path_buf(),
+                            table: "buildings",
+                            fid,
+                            source,
+                        })?)
+                    }
                     None => MultiPolygon(Vec::new()),
                 };
                 let mut b = Building::new(r.get::<_, String>(2).map_err(sq(path))?);
-                b.parcel = r.get::<_, Option<String>>(3).map_err(sq(path))?.and_then(|c| parcel_ids.get(&c).copied());
+                b.parcel = r
+                    .get::<_, Option<String>>(3)
+                    .map_err(sq(path))?
+                    .and_then(|c| parcel_ids.get(&c).copied());
                 b.village = village_of(r.get(4).map_err(sq(path))?);
                 for (k, f) in bcols.iter().enumerate() {
                     let v = from_sql(*f, r.get_ref(5 + k).map_err(sq(path))?);
-                    f.set_building(&mut b, &v).map_err(|e| bad("buildings", fid, e.to_string()))?;
+                    f.set_building(&mut b, &v)
+                        .map_err(|e| bad("buildings", fid, e.to_string()))?;
                 }
                 building_geoms.push(&mp);
                 buildings.push(b);
@@ -503,22 +622,35 @@ impl ProjectFile {
 
         let mut overlays = Vec::new();
         {
-            let mut st = self.conn.prepare("SELECT fid, geom, name, kind, source FROM overlays ORDER BY fid").map_err(sq(path))?;
+            let mut st = self
+                .conn
+                .prepare("SELECT fid, geom, name, kind, source FROM overlays ORDER BY fid")
+                .map_err(sq(path))?;
             let mut rows = st.query([]).map_err(sq(path))?;
             while let Some(r) = rows.next().map_err(sq(path))? {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let Some(blob) = blob else { continue };
-                let geometry = as_multipolygon(decode(&blob).map_err(|source| StoreError::Geometry {
-                    path: path.to_path_buf(),
-                    table: "overlays",
-                    fid,
-                    source,
-                })?);
+                let geometry =
+                    as_multipolygon(decode(&blob).map_err(|source| StoreError::Geometry {
+                        path: path.to_path_buf(),
+                        table: "overlays",
+                        fid,
+                        source,
+                    })?);
                 overlays.push(Overlay {
-                    name: r.get::<_, Option<String>>(2).map_err(sq(path))?.unwrap_or_default(),
-                    kind: r.get::<_, Option<String>>(3).map_err(sq(path))?.unwrap_or_default(),
-                    source: r.get::<_, Option<String>>(4).map_err(sq(path))?.unwrap_or_default(),
+                    name: r
+                        .get::<_, Option<String>>(2)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
+                    kind: r
+                        .get::<_, Option<String>>(3)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
+                    source: r
+                        .get::<_, Option<String>>(4)
+                        .map_err(sq(path))?
+                        .unwrap_or_default(),
                     geometry,
                 });
             }
@@ -535,30 +667,59 @@ impl ProjectFile {
 
     /// Writes one edit (all its field changes) and its edit-log rows in one transaction and
     /// returns the edit group id. When this returns Ok the edit is on disk.
-    pub fn write_edit(&mut self, edit: &Edit, survey: &Survey, user: &str, action: EditAction) -> Result<i64, StoreError> {
+    pub fn write_edit(
+        &mut self,
+        edit: &Edit,
+        survey: &Survey,
+        user: &str,
+        action: EditAction,
+    ) -> Result<i64, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(sq(&path))?;
         let group: i64 = tx
-            .query_row("SELECT coalesce(max(edit_group), 0) + 1 FROM edit_log", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(max(edit_group), 0) + 1 FROM edit_log",
+                [],
+                |r| r.get(0),
+            )
             .map_err(sq(&path))?;
         let (table, code, round) = match edit.target {
-            Target::Parcel(i) => ("parcels", survey.parcels.get(i as usize).map(|p| p.code.clone()), None),
+            Target::Parcel(i) => (
+                "parcels",
+                survey.parcels.get(i as usize).map(|p| p.code.clone()),
+                None,
+            ),
             Target::Building(i) => {
                 let b = survey.buildings.get(i as usize);
-                ("buildings", b.map(|b| b.code.clone()), b.and_then(|b| b.round).map(|r| {
-                    use crate::domain::codes::Coded;
-                    r.code().to_string()
-                }))
+                (
+                    "buildings",
+                    b.map(|b| b.code.clone()),
+                    b.and_then(|b| b.round).map(|r| {
+                        use crate::domain::codes::Coded;
+                        r.code().to_string()
+                    }),
+                )
             }
         };
         let fid = i64::from(edit.target.index()) + 1;
         let now = now_utc();
         for c in &edit.changes {
             let n = tx
-                .execute(&format!("UPDATE \"{table}\" SET \"{}\" = ?1 WHERE fid = ?2", c.field.key()), params![to_sql(&c.new), fid])
+                .execute(
+                    &format!(
+                        "UPDATE \"{table}\" SET \"{}\" = ?1 WHERE fid = ?2",
+                        c.field.key()
+                    ),
+                    params![to_sql(&c.new), fid],
+                )
                 .map_err(sq(&path))?;
             if n != 1 {
-                return Err(StoreError::BadValue { path, table, fid, message: "no such feature in the project file".into() });
+                return Err(StoreError::BadValue {
+                    path,
+                    table,
+                    fid,
+                    message: "no such feature in the project file".into(),
+                });
             }
             tx.execute(
                 "INSERT INTO edit_log (edit_group, edited_at, user, action, layer, fid, feature_code, field, old_value, new_value, round) \
@@ -589,10 +750,18 @@ impl ProjectFile {
     }
 
     /// Edit-log rows, newest first; of one feature when `feature` is given.
-    pub fn edit_log(&self, feature: Option<Target>, limit: usize) -> Result<Vec<EditLogEntry>, StoreError> {
+    pub fn edit_log(
+        &self,
+        feature: Option<Target>,
+        limit: usize,
+    ) -> Result<Vec<EditLogEntry>, StoreError> {
         let path = self.path.as_path();
         let (cond, layer, fid) = match feature {
-            Some(t) => ("WHERE layer = ?1 AND fid = ?2", t.layer().code(), i64::from(t.index()) + 1),
+            Some(t) => (
+                "WHERE layer = ?1 AND fid = ?2",
+                t.layer().code(),
+                i64::from(t.index()) + 1,
+            ),
             None => ("WHERE ?1 = ?1 AND ?2 = ?2", "", 0),
         };
         let sql = format!(
@@ -623,7 +792,9 @@ impl ProjectFile {
 
     /// `PRAGMA integrity_check` result ("ok" when sound).
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(sq(&self.path))
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(sq(&self.path))
     }
 }
 

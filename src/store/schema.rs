@@ -22,8 +22,12 @@ const WKT_4490: &str = r#"GEOGCS["China Geodetic Coordinate System 2000",DATUM["
 const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 
 /// The feature tables of a project: (table, Chinese description).
-pub const FEATURE_TABLES: [(&str, &str); 4] =
-    [("parcels", "图斑"), ("buildings", "自建房"), ("villages", "村/社区"), ("overlays", "参考图层")];
+pub const FEATURE_TABLES: [(&str, &str); 4] = [
+    ("parcels", "图斑"),
+    ("buildings", "自建房"),
+    ("villages", "村/社区"),
+    ("overlays", "参考图层"),
+];
 
 /// SQL column type of a field (GeoPackage data types, §1.1.1.1.3 Table 1).
 pub fn sql_type(field: Field) -> &'static str {
@@ -38,7 +42,9 @@ pub fn sql_type(field: Field) -> &'static str {
 
 /// The survey columns of a layer (every registry field but the code, which has its own column).
 pub fn survey_columns(layer: Layer) -> Vec<Field> {
-    Field::of_layer(layer).filter(|f| !matches!(f, Field::ParcelCode | Field::BuildingCode)).collect()
+    Field::of_layer(layer)
+        .filter(|f| !matches!(f, Field::ParcelCode | Field::BuildingCode))
+        .collect()
 }
 
 fn core_ddl() -> String {
@@ -75,8 +81,15 @@ CREATE TABLE fangcha_meta (key TEXT PRIMARY KEY, value TEXT);
 fn feature_table_ddl(table: &str) -> String {
     let cols: Vec<String> = match table {
         "parcels" => {
-            let mut c = vec!["parcel_code TEXT NOT NULL UNIQUE".to_string(), "village_code TEXT".to_string()];
-            c.extend(survey_columns(Layer::Parcel).into_iter().map(|f| format!("\"{}\" {}", f.key(), sql_type(f))));
+            let mut c = vec![
+                "parcel_code TEXT NOT NULL UNIQUE".to_string(),
+                "village_code TEXT".to_string(),
+            ];
+            c.extend(
+                survey_columns(Layer::Parcel)
+                    .into_iter()
+                    .map(|f| format!("\"{}\" {}", f.key(), sql_type(f))),
+            );
             c.push("source_attrs TEXT".into());
             c
         }
@@ -86,7 +99,11 @@ fn feature_table_ddl(table: &str) -> String {
                 "parcel_code TEXT".to_string(),
                 "village_code TEXT".to_string(),
             ];
-            c.extend(survey_columns(Layer::Building).into_iter().map(|f| format!("\"{}\" {}", f.key(), sql_type(f))));
+            c.extend(
+                survey_columns(Layer::Building)
+                    .into_iter()
+                    .map(|f| format!("\"{}\" {}", f.key(), sql_type(f))),
+            );
             c.push("source_attrs TEXT".into());
             c
         }
@@ -109,7 +126,8 @@ fn feature_table_ddl(table: &str) -> String {
 /// The rtree table and the triggers of the gpkg_rtree_index extension (OGC 12-128r18 §F.3).
 fn rtree_ddl(t: &str) -> String {
     let r = format!("rtree_{t}_geom");
-    let vals = "NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)";
+    let vals =
+        "NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)";
     format!(
         r#"
 CREATE VIRTUAL TABLE "{r}" USING rtree(id, minx, maxx, miny, maxy);
@@ -173,7 +191,10 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('edit_log', 'attributes', 'edit_log', '编辑日志')",
         [],
     )?;
-    conn.execute("CREATE INDEX buildings_parcel ON buildings(parcel_code)", [])?;
+    conn.execute(
+        "CREATE INDEX buildings_parcel ON buildings(parcel_code)",
+        [],
+    )?;
     set_meta(conn, "schema_version", &SCHEMA_VERSION.to_string())?;
     Ok(())
 }
@@ -207,13 +228,21 @@ pub fn create_spatial_indexes(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Writes a key of `fangcha_meta`.
 pub fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR REPLACE INTO fangcha_meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+    conn.execute(
+        "INSERT OR REPLACE INTO fangcha_meta (key, value) VALUES (?1, ?2)",
+        params![key, value],
+    )?;
     Ok(())
 }
 
 /// Reads a key of `fangcha_meta`.
 pub fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM fangcha_meta WHERE key = ?1", params![key], |r| r.get(0)).optional()
+    conn.query_row(
+        "SELECT value FROM fangcha_meta WHERE key = ?1",
+        params![key],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Why a file cannot be opened as a project.
@@ -223,24 +252,32 @@ pub enum SchemaError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
     /// Not a fangcha project (no fangcha_meta or no survey tables).
-    #[error("not a fangcha project (a GeoPackage without the fangcha tables); import data with `fangcha import`")]
+    #[error(
+        "not a fangcha project (a GeoPackage without the fangcha tables); import data with `fangcha import`"
+    )]
     NotProject,
     /// Written by a newer fangcha.
-    #[error("project schema version {0} is newer than this fangcha supports ({SCHEMA_VERSION}); update fangcha")]
+    #[error(
+        "project schema version {0} is newer than this fangcha supports ({SCHEMA_VERSION}); update fangcha"
+    )]
     TooNew(i64),
 }
 
 /// Checks the schema version and upgrades an older project in place (in one transaction).
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let has_meta: bool = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='fangcha_meta'", [], |r| {
-            r.get::<_, i64>(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='fangcha_meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
         .map(|n| n > 0)?;
     if !has_meta {
         return Err(SchemaError::NotProject);
     }
-    let version: i64 = get_meta(conn, "schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version: i64 = get_meta(conn, "schema_version")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     if version > SCHEMA_VERSION {
         return Err(SchemaError::TooNew(version));
     }

@@ -1,6 +1,6 @@
 //! Helpers for the integration tests: run the real `fangcha` binary, locate the shared data.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -26,7 +26,11 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out = Command::new(env!("CARGO_BIN_EXE_fangcha")).args(args).env("USER", "tester").output().expect("run fangcha");
+    let out = Command::new(env!("CARGO_BIN_EXE_fangcha"))
+        .args(args)
+        .env("USER", "tester")
+        .output()
+        .expect("run fangcha");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "fangcha panicked: {stderr}");
     out
@@ -44,16 +48,31 @@ pub fn stderr(o: &Output) -> String {
 
 /// Asserts success and returns stdout.
 pub fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "exit {:?}\nstdout:\n{}\nstderr:\n{}", o.status.code(), stdout(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
     stdout(o)
 }
 
 /// Asserts exit code 2 with a one-line error and returns it.
 pub fn fails(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(2), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
     // PROJ may print its own diagnostic line before ours
     let err = stderr(o);
-    let ours: Vec<&str> = err.lines().filter(|l| l.starts_with("fangcha: error: ")).collect();
+    let ours: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("fangcha: error: "))
+        .collect();
     assert_eq!(ours.len(), 1, "one error line: {err}");
     ours[0].to_string()
 }
