@@ -171,6 +171,7 @@ fn edits_are_saved_checked_and_logged() {
         "{log}"
     );
     assert_eq!(q(&p, "SELECT count(*) || '' FROM edit_log"), "5");
+    assert_valid_gpkg(&p);
     let check = fangcha(["check".as_ref(), p.as_os_str()] as [&std::ffi::OsStr; 2]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
 

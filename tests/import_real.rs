@@ -22,6 +22,7 @@ fn bubenec_buildings_all_join_their_plots() {
 fn ogrinfo_opens_the_project_with_counts_and_srs() {
     let dir = tempfile::tempdir().expect("tmp");
     let (project, _) = import_bubenec(dir.path());
+    assert_valid_gpkg(&project);
     for (layer, count) in [("parcels", 407), ("buildings", 144)] {
         let o = std::process::Command::new("ogrinfo")
             .args(["-so", "-ro"])

@@ -219,6 +219,18 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
             }
         }
     }
+    if raw.features.is_empty() {
+        let report = LayerReport {
+            role: role.to_string(),
+            path: path.to_path_buf(),
+            encoding: raw.encoding.clone(),
+            crs: "— (no polygon features)".into(),
+            warnings: raw.warnings.clone(),
+            skipped: raw.skipped.clone(),
+            ..Default::default()
+        };
+        return Ok(Loaded { raw, report });
+    }
     let (crs, crs_warnings) = resolve(raw.declared_crs.as_ref(), req.crs.as_deref(), &extent)
         .map_err(|source| ImportError::Crs {
             path: path.to_path_buf(),
@@ -345,18 +357,19 @@ pub fn run_import(
     progress("reading parcels", 0.0);
     let mut parcels_in = load("parcels", &req.parcels, req)?;
     if parcels_in.raw.features.is_empty() {
-        let skipped: Vec<String> = parcels_in
+        let mut skipped: Vec<String> = parcels_in
             .raw
             .skipped
             .iter()
             .map(|(k, n)| format!("{n} {k} skipped"))
             .collect();
+        skipped.extend(parcels_in.raw.warnings.iter().cloned());
         return Err(ImportError::NoFeatures {
             path: parcels_in.raw.path.clone(),
             skipped: if skipped.is_empty() {
-                "the file is empty".into()
+                "the file holds no feature".into()
             } else {
-                skipped.join(", ")
+                skipped.join("; ")
             },
         });
     }

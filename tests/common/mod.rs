@@ -93,3 +93,19 @@ pub fn import_bubenec(dir: &Path) -> (PathBuf, String) {
     let text = ok(&o);
     (out, text)
 }
+
+/// Runs GDAL's GeoPackage validator (Debian python3-gdal) on a file and asserts it passes.
+pub fn assert_valid_gpkg(path: &Path) {
+    let script = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
+    let o = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python3-gdal must be installed (scripts/deps.sh installs it)");
+    assert!(
+        o.status.success() && o.stdout.is_empty(),
+        "validate_gpkg: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
