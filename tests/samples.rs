@@ -30,11 +30,19 @@ fn baoan_sample_imports_into_real_communities() {
     let report = ok(&o);
     assert!(report.contains("parcels 图斑: 13621"), "{report}");
     assert!(report.contains("unassigned 未分配 0"), "{report}");
-    let csv = ok(&fangcha(["stats".as_ref(), out.as_os_str(), "--level".as_ref(), "township".as_ref(), "--format".as_ref(), "csv".as_ref()]
-        as [&std::ffi::OsStr; 6]));
+    let csv = ok(&fangcha([
+        "stats".as_ref(),
+        out.as_os_str(),
+        "--level".as_ref(),
+        "township".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ] as [&std::ffi::OsStr; 6]));
     assert!(csv.contains("township,440306017,新安街道,"), "{csv}");
     assert!(csv.contains("township,440306018,西乡街道,"), "{csv}");
-    let table = ok(&fangcha(["stats".as_ref(), out.as_os_str()] as [&std::ffi::OsStr; 2]));
+    let table = ok(&fangcha(
+        ["stats".as_ref(), out.as_os_str()] as [&std::ffi::OsStr; 2]
+    ));
     assert!(table.contains("社区居委会"), "{table}");
 }
 
@@ -57,7 +65,10 @@ fn tongxin_sample_reads_gbk_and_gauss_kruger() {
         out.as_os_str(),
     ] as [&std::ffi::OsStr; 11]);
     let report = ok(&o);
-    assert!(report.contains("GBK (DBF language driver 0x4D)"), "{report}");
+    assert!(
+        report.contains("GBK (DBF language driver 0x4D)"),
+        "{report}"
+    );
     assert!(report.contains("EPSG:4523"), "{report}");
     assert!(report.contains("parcel_code ← 图斑编码"), "{report}");
     assert!(report.contains("unassigned 未分配 0"), "{report}");
@@ -65,20 +76,40 @@ fn tongxin_sample_reads_gbk_and_gauss_kruger() {
     // reprojected into Tongxin (≈105–107°E, 36–37.5°N), lon first
     let conn = rusqlite::Connection::open(&out).expect("open");
     let (x0, y0, x1, y1): (f64, f64, f64, f64) = conn
-        .query_row("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'parcels'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        .query_row(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'parcels'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .expect("extent");
-    assert!(x0 > 105.0 && x1 < 107.0 && y0 > 36.0 && y1 < 37.6, "{x0} {y0} {x1} {y1}");
+    assert!(
+        x0 > 105.0 && x1 < 107.0 && y0 > 36.0 && y1 < 37.6,
+        "{x0} {y0} {x1} {y1}"
+    );
     // the generated survey is consistent with the state rules
     let check = fangcha(["check".as_ref(), out.as_os_str()] as [&std::ffi::OsStr; 2]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     // township names from the code list, rates present
-    let csv = ok(&fangcha(["stats".as_ref(), out.as_os_str(), "--level".as_ref(), "township".as_ref(), "--format".as_ref(), "csv".as_ref()]
-        as [&std::ffi::OsStr; 6]));
+    let csv = ok(&fangcha([
+        "stats".as_ref(),
+        out.as_os_str(),
+        "--level".as_ref(),
+        "township".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ] as [&std::ffi::OsStr; 6]));
     assert!(csv.contains(",豫海镇,"), "{csv}");
-    assert_eq!(csv.lines().filter(|l| l.starts_with("township,")).count(), 11, "{csv}");
-    let bulletin = ok(&fangcha(["stats".as_ref(), out.as_os_str(), "--level".as_ref(), "county".as_ref(), "--bulletin".as_ref()]
-        as [&std::ffi::OsStr; 5]));
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("township,")).count(),
+        11,
+        "{csv}"
+    );
+    let bulletin = ok(&fangcha([
+        "stats".as_ref(),
+        out.as_os_str(),
+        "--level".as_ref(),
+        "county".as_ref(),
+        "--bulletin".as_ref(),
+    ] as [&std::ffi::OsStr; 5]));
     assert!(bulletin.starts_with("640324 同心县：图斑"), "{bulletin}");
 }

@@ -92,6 +92,9 @@ pub enum ImportError {
         /// What was skipped.
         skipped: String,
     },
+    /// The user cancelled the import; nothing was written.
+    #[error("import cancelled; nothing was written")]
+    Cancelled,
     /// Writing the project failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -168,8 +171,9 @@ pub struct ImportReport {
     pub elapsed: Duration,
 }
 
-/// Progress of a long import: a stage name and a fraction 0–1.
-pub type Progress<'a> = &'a mut dyn FnMut(&str, f32);
+/// Progress of a long import: called with a stage name and a fraction 0–1; returning `false`
+/// cancels the import (nothing is written).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, f32) -> bool;
 
 fn push_example(list: &mut Vec<String>, text: String) {
     if list.len() < 5 {
@@ -354,7 +358,9 @@ pub fn run_import(
         ..Default::default()
     };
 
-    progress("reading parcels", 0.0);
+    if !progress("reading parcels", 0.0) {
+        return Err(ImportError::Cancelled);
+    }
     let mut parcels_in = load("parcels", &req.parcels, req)?;
     if parcels_in.raw.features.is_empty() {
         let mut skipped: Vec<String> = parcels_in
@@ -373,13 +379,17 @@ pub fn run_import(
             },
         });
     }
-    progress("reading houses", 0.15);
+    if !progress("reading houses", 0.15) {
+        return Err(ImportError::Cancelled);
+    }
     let mut buildings_in = req
         .buildings
         .as_deref()
         .map(|p| load("buildings", p, req))
         .transpose()?;
-    progress("reading villages", 0.3);
+    if !progress("reading villages", 0.3) {
+        return Err(ImportError::Cancelled);
+    }
     let mut villages_in = req
         .villages
         .as_deref()
@@ -426,7 +436,9 @@ pub fn run_import(
     }
 
     // villages: from the polygons layer, then every code seen on parcels and houses
-    progress("assigning villages", 0.4);
+    if !progress("assigning villages", 0.4) {
+        return Err(ImportError::Cancelled);
+    }
     let mut village_polys: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
     let mut village_names_in: HashMap<String, String> = HashMap::new();
     if let (Some(vl), Some(vm)) = (&villages_in, &vmap) {
@@ -513,7 +525,9 @@ pub fn run_import(
     let village_index = FeatureIndex::build(&village_geoms);
 
     // parcels
-    progress("building parcels", 0.5);
+    if !progress("building parcels", 0.5) {
+        return Err(ImportError::Cancelled);
+    }
     let mut parcel_geoms = PolygonStore::with_capacity(parcels_in.raw.features.len(), 0);
     let mut parcels = Vec::with_capacity(parcels_in.raw.features.len());
     let mut parcel_by_code: HashMap<String, u32> = HashMap::new();
@@ -624,7 +638,9 @@ pub fn run_import(
     report.parcels = parcels.len();
 
     // houses
-    progress("joining houses to parcels", 0.65);
+    if !progress("joining houses to parcels", 0.65) {
+        return Err(ImportError::Cancelled);
+    }
     let parcel_index = FeatureIndex::build(&parcel_geoms);
     let mut building_geoms = PolygonStore::new();
     let mut buildings = Vec::new();
@@ -766,7 +782,9 @@ pub fn run_import(
         }
     }
 
-    progress("checking rules", 0.75);
+    if !progress("checking rules", 0.75) {
+        return Err(ImportError::Cancelled);
+    }
     let survey = Survey::new(villages, parcels, buildings);
     let mut by_rule: BTreeMap<Rule, usize> = BTreeMap::new();
     for i in 0..survey.parcels.len() {
@@ -793,7 +811,9 @@ pub fn run_import(
         .layers
         .extend(overlays_in.into_iter().map(|o| o.report));
 
-    progress("writing the project", 0.8);
+    if !progress("writing the project", 0.8) {
+        return Err(ImportError::Cancelled);
+    }
     let source = SourceAttrs {
         parcels: parcels_in
             .raw
@@ -834,7 +854,7 @@ pub fn run_import(
         ],
         req.overwrite,
     )?;
-    progress("done", 1.0);
+    let _ = progress("done", 1.0);
     report.elapsed = started.elapsed();
     Ok(report)
 }

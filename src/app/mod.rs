@@ -3,4 +3,7 @@
 
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod project;
+pub mod session;
+pub mod theme;

@@ -58,11 +58,12 @@ fn import(a: ImportArgs) -> Result<u8> {
         output: a.output,
         overwrite: a.overwrite,
     };
-    let mut last_stage = String::new();
-    let mut progress = |stage: &str, _f: f32| {
-        if stage != last_stage {
-            last_stage = stage.to_string();
+    let verbose = std::env::var_os("FANGCHA_PROGRESS").is_some();
+    let mut progress = |stage: &str, f: f32| {
+        if verbose {
+            eprintln!("[{:>3.0}%] {stage}", f * 100.0);
         }
+        true
     };
     let report = run_import(&req, &mut progress)?;
     print!("{report}");
