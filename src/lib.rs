@@ -10,3 +10,4 @@ pub mod domain;
 pub mod io;
 pub mod spatial;
 pub mod store;
+pub mod ui;

@@ -1,5 +1,29 @@
-//! The `fangcha` binary: see `fangcha --help`.
+//! The `fangcha` binary: `fangcha` opens the desktop app on the last project (or the bundled
+//! sample), `fangcha P.gpkg` opens P, `fangcha import|stats|edit|export|check|log …` run
+//! headless (see `fangcha --help`).
 
-fn main() -> std::process::ExitCode {
-    fangcha::cli::main()
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let gui_path = match args.as_slice() {
+        [] => Some(None),
+        [one] => {
+            let p = PathBuf::from(one);
+            let is_gpkg = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
+            (is_gpkg && p.is_file()).then_some(Some(p))
+        }
+        _ => None,
+    };
+    match gui_path {
+        Some(path) => match fangcha::ui::app::run(path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("fangcha: error: cannot start the window: {e}");
+                ExitCode::from(2)
+            }
+        },
+        None => fangcha::cli::main(),
+    }
 }

@@ -65,6 +65,8 @@ pub enum Command {
     ZoomToVillage(VillageId),
     /// Zoom to one record.
     ZoomTo(Target),
+    /// The map performed the pending zoom.
+    ClearZoomRequest,
 }
 
 /// What a command did, for the status bar.
@@ -282,6 +284,10 @@ impl Session {
                     }
                 }
                 self.zoom_request = (!b.is_empty()).then(|| pad(b, 1.1));
+                Ok(Outcome::None)
+            }
+            Command::ClearZoomRequest => {
+                self.zoom_request = None;
                 Ok(Outcome::None)
             }
             Command::ZoomTo(t) => {
