@@ -112,12 +112,12 @@ pub fn sample_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("FANGCHA_SAMPLE_DIR") {
         return PathBuf::from(d);
     }
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(root) = exe.ancestors().nth(3)
-    {
-        let d = root.join("sample-data");
-        if d.is_dir() {
-            return d;
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(4) {
+            let d = dir.join("sample-data");
+            if d.is_dir() {
+                return d;
+            }
         }
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
@@ -512,7 +512,7 @@ impl FangchaApp {
         ui.separator();
         ui.horizontal(|ui| {
             ui.heading(tr(lang, "图例", "Legend"));
-            egui::ComboBox::from_id_salt("theme").selected_text(s.theme.label(lang)).show_ui(ui, |ui| {
+            egui::ComboBox::new("theme", tr(lang, "专题", "Theme")).selected_text(s.theme.label(lang)).show_ui(ui, |ui| {
                 for t in Theme::ALL {
                     if ui.selectable_label(s.theme == t, t.label(lang)).clicked() {
                         self.commands.push(Command::SetTheme(t));

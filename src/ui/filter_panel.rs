@@ -114,6 +114,9 @@ impl Default for BuilderRow {
     }
 }
 
+/// Coded options of a field: (code, Chinese label, English label).
+type Options = Vec<(&'static str, &'static str, &'static str)>;
+
 /// The value widget a row needs.
 enum ValueKind {
     /// No value (IS NULL).
@@ -121,15 +124,15 @@ enum ValueKind {
     /// A yes/no checkbox.
     Flag,
     /// One of the enum options.
-    Single(Vec<(&'static str, &'static str, &'static str)>),
+    Single(Options),
     /// Several of the options.
-    Multi(Vec<(&'static str, &'static str, &'static str)>),
+    Multi(Options),
     /// Free text.
     Text,
 }
 
 /// The coded options of a name: (options, is a set field).
-fn options_of(name: Name) -> Option<(Vec<(&'static str, &'static str, &'static str)>, bool)> {
+fn options_of(name: Name) -> Option<(Options, bool)> {
     match name {
         Name::Field(f) => match f.kind() {
             FieldKind::Enum(opts) => Some((opts(), false)),
@@ -847,7 +850,9 @@ fn value_ui(ui: &mut egui::Ui, idx: usize, row: &mut BuilderRow, lang: Lang) {
                             row.text = o.0.to_string();
                         }
                     }
-                });
+                })
+                .response
+                .on_hover_text(tr(lang, "条件值", "Value"));
         }
         ValueKind::Multi(opts) => {
             let chosen: Vec<&str> = opts
@@ -879,7 +884,9 @@ fn value_ui(ui: &mut egui::Ui, idx: usize, row: &mut BuilderRow, lang: Lang) {
                             }
                         }
                     }
-                });
+                })
+                .response
+                .on_hover_text(tr(lang, "条件值（可多选）", "Values (several)"));
         }
         ValueKind::Text => {
             let hint = match (row.op, row.name) {
@@ -1035,7 +1042,7 @@ fn expression_ui(
         error_with_position_ui(ui, err, text, lang);
     }
     ui.horizontal(|ui| {
-        ui.label(tr(lang, "筛选对象", "Select"));
+        let label = ui.label(tr(lang, "筛选对象", "Select"));
         let auto_layer = match filter::parse(&state.text) {
             Ok(e) => layer_for(&e),
             Err(_) => session.filter_layer,
@@ -1068,7 +1075,9 @@ fn expression_ui(
                     LayerChoice::Buildings,
                     layer_label(ExportLayer::Buildings, lang),
                 );
-            });
+            })
+            .response
+            .labelled_by(label.id);
     });
     let mut apply = enter;
     ui.horizontal(|ui| {
@@ -1345,7 +1354,6 @@ mod tests {
             "rect_status IS NULL",
             "rect_status != done",
             "hazardous = false",
-            "NOT priority",
             "surveyed_at >= 2024-05-01",
             "parcel_code LIKE 'A%'",
             "township_code IN (440306017, 440306018)",
@@ -1358,6 +1366,10 @@ mod tests {
                 .expect(text);
             assert_eq!(rebuilt.to_string(), e.to_string(), "{text}: rows {rows:?}");
         }
+        let not = filter::parse("NOT priority").expect("not");
+        let (rows, _) = rows_from_expr(&not).expect("one row");
+        assert_eq!(rows.len(), 1);
+        assert!(!rows[0].flag);
         let nested = filter::parse("hazardous AND (altered OR crowded)").expect("nested");
         assert!(rows_from_expr(&nested).is_none());
     }
@@ -1376,5 +1388,193 @@ mod tests {
                 }
             }
         }
+    }
+
+    // ---- the panel driven through egui_kittest ------------------------------------------
+
+    use crate::app::import::run_import;
+    use crate::app::project::Project;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT, Queryable};
+
+    struct Ui {
+        session: Session,
+        panel: FilterPanelState,
+        log: Vec<Command>,
+        action: Option<FilterAction>,
+    }
+
+    fn sample_session(dir: &std::path::Path) -> Session {
+        let out = dir.join("sample.gpkg");
+        let req = crate::ui::app::sample_request(out.clone());
+        run_import(&req, &mut |_s: &str, _f: f32| true).expect("import sample");
+        Session::new(Project::open(&out, "kittest").expect("open"))
+    }
+
+    fn harness(session: Session) -> Harness<'static, Ui> {
+        let state = Ui {
+            session,
+            panel: FilterPanelState::default(),
+            log: Vec::new(),
+            action: None,
+        };
+        Harness::builder()
+            .with_size(egui::vec2(340.0, 1000.0))
+            .with_context_setup(crate::ui::fonts::install)
+            .build_ui_state(
+                |ui, st: &mut Ui| {
+                    let mut commands = Vec::new();
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        if let Some(a) =
+                            filter_panel_ui(ui, &st.session, &mut st.panel, Lang::Zh, &mut commands)
+                        {
+                            st.action = Some(a);
+                        }
+                    });
+                    for c in commands {
+                        st.log.push(c.clone());
+                        let _ = st.session.apply(c);
+                    }
+                },
+                state,
+            )
+    }
+
+    fn parcel_code(s: &Session, i: u32) -> String {
+        s.project.data().survey.parcels[i as usize].code.clone()
+    }
+
+    #[test]
+    fn presets_table_sorting_selection_errors_and_export_in_the_ui() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut h = harness(sample_session(dir.path()));
+        h.run_steps(2);
+        for p in Preset::ALL {
+            assert!(h.query_by_label(p.label_zh()).is_some(), "{}", p.label_zh());
+        }
+        assert!(h.query_by_label("导出 GeoJSON").is_some());
+        assert!(
+            h.get_by_label("导出 GeoJSON")
+                .accesskit_node()
+                .is_disabled()
+        );
+
+        // 未排查 is a parcel filter
+        h.get_by_label("未排查").click();
+        h.run_steps(3);
+        {
+            let st = h.state();
+            assert_eq!(st.session.filter, Some(Preset::NotSurveyed.expr()));
+            assert_eq!(st.session.filter_layer, ExportLayer::Parcels);
+            assert!(!st.session.filter_results.is_empty());
+            assert_eq!(st.panel.text, Preset::NotSurveyed.expr().to_string());
+            assert_eq!(st.panel.rows.len(), 1);
+        }
+        h.run();
+        let _ = h.render().map(|i| i.save("/tmp/fp1.png"));
+        let n = h.state().session.filter_results.len();
+        assert!(h.query_by_label(&format!("结果：{n}（图斑）")).is_some());
+
+        // sort by code, ascending then descending
+        h.get_by_label("图斑编码").click();
+        h.run_steps(2);
+        let asc = h
+            .state()
+            .panel
+            .cache
+            .as_ref()
+            .expect("sorted")
+            .order
+            .clone();
+        assert_eq!(asc.len(), n);
+        {
+            let s = &h.state().session;
+            assert!(
+                asc.windows(2)
+                    .all(|w| parcel_code(s, w[0]) <= parcel_code(s, w[1]))
+            );
+        }
+        h.get_by_label("图斑编码 ▲").click();
+        h.run_steps(2);
+        let desc = h
+            .state()
+            .panel
+            .cache
+            .as_ref()
+            .expect("sorted")
+            .order
+            .clone();
+        {
+            let s = &h.state().session;
+            assert!(
+                desc.windows(2)
+                    .all(|w| parcel_code(s, w[0]) >= parcel_code(s, w[1]))
+            );
+        }
+        assert!(h.query_by_label("图斑编码 ▼").is_some());
+
+        // clicking a row selects the record and zooms to it
+        let first = desc[0];
+        let code = parcel_code(&h.state().session, first);
+        h.get_by_label(&code).click();
+        h.run_steps(2);
+        {
+            let st = h.state();
+            assert!(st.log.contains(&Command::Select {
+                targets: vec![Target::Parcel(first)],
+                add: false
+            }));
+            assert!(st.log.contains(&Command::ZoomTo(Target::Parcel(first))));
+            assert_eq!(st.session.selection, vec![Target::Parcel(first)]);
+        }
+
+        // export is offered for a result
+        assert!(
+            !h.get_by_label("导出 GeoJSON")
+                .accesskit_node()
+                .is_disabled()
+        );
+        h.get_by_label("导出 GeoJSON").click();
+        h.run_steps(1);
+        assert_eq!(h.state().action, Some(FilterAction::Export));
+
+        // a second builder row makes a house filter
+        h.get_by_label("+ 添加条件").click();
+        h.run_steps(2);
+        assert_eq!(
+            h.state().panel.text,
+            "survey_status = not_surveyed AND hazardous"
+        );
+        h.get_by_label("应用").click();
+        h.run_steps(2);
+        assert_eq!(h.state().session.filter_layer, ExportLayer::Buildings);
+        h.run();
+        let _ = h.render().map(|i| i.save("/tmp/fp2.png"));
+
+        // a parse error is shown with its position and applies nothing
+        h.state_mut().panel.text = "floors_above >> 3".into();
+        h.get_by_label("应用").click();
+        h.run_steps(2);
+        assert!(h.state().panel.text_error.is_some());
+        assert!(h.query_by_label_contains("表达式有误").is_some());
+        assert_eq!(h.state().session.filter_layer, ExportLayer::Buildings);
+
+        // typing an expression and pressing Enter applies it
+        h.get_by_label("清除").click();
+        h.run_steps(2);
+        assert_eq!(h.state().session.filter, None);
+        h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+            .click();
+        h.run_steps(1);
+        h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+            .type_text("altered");
+        h.run_steps(1);
+        h.key_press(egui::Key::Enter);
+        h.run_steps(2);
+        assert_eq!(
+            h.state().session.filter,
+            Some(Expr::Flag(Name::Field(Field::Altered)))
+        );
+        assert_eq!(h.state().session.filter_layer, ExportLayer::Buildings);
     }
 }

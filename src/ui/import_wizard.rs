@@ -95,7 +95,7 @@ impl FileRole {
 }
 
 /// What the preview read of a layer found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LayerPreview {
     /// Layer name (file stem or GeoPackage table).
     pub name: String,
@@ -758,11 +758,10 @@ pub fn import_wizard_ui(
     let mut start = None;
     let mut cancel = false;
     egui::Window::new(tr(lang, "新建项目（导入）", "New project from import"))
-        .id(egui::Id::new("import_wizard"))
+        .id(egui::Id::unique("import_wizard"))
         .open(&mut open)
         .default_width(760.0)
         .default_height(640.0)
-        .vscroll(true)
         .resizable(true)
         .collapsible(false)
         .show(ctx, |ui| {
@@ -770,10 +769,17 @@ pub fn import_wizard_ui(
             ui.separator();
             options_ui(ui, wizard, lang);
             ui.separator();
-            for role in [FileRole::Parcels, FileRole::Buildings, FileRole::Villages] {
-                layer_details_ui(ui, wizard, role, lang);
-            }
-            overlay_details_ui(ui, wizard, lang);
+            // the details scroll; the buttons below stay in view
+            egui::ScrollArea::vertical()
+                .id_salt("import_wizard_details")
+                .max_height(420.0)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    for role in [FileRole::Parcels, FileRole::Buildings, FileRole::Villages] {
+                        layer_details_ui(ui, wizard, role, lang);
+                    }
+                    overlay_details_ui(ui, wizard, lang);
+                });
             ui.separator();
             let request = wizard.request(lang);
             if let Err(reason) = &request {
@@ -842,7 +848,8 @@ fn files_ui(ui: &mut egui::Ui, wizard: &mut ImportWizard, lang: Lang) {
                         egui::TextEdit::singleline(text)
                             .id_salt(("import_wizard_path", role.label(Lang::En)))
                             .hint_text(hint)
-                            .desired_width(420.0),
+                            .desired_width(420.0)
+                            .min_size(egui::vec2(420.0, 0.0)),
                     )
                     .labelled_by(label.id);
                 if resp.changed() {
@@ -1366,7 +1373,91 @@ mod tests {
         assert!(w.request(Lang::Zh).is_err());
         // the output must not be the input
         w.set_crs("");
-        w.set_file(FileRole::Output, src.clone());
+        let gpkg = data("real/bubenec.gpkg");
+        w.set_file(
+            FileRole::Parcels,
+            PathBuf::from(format!("{}|layername=buildings", gpkg.display())),
+        );
+        wait(&mut w);
+        assert!(matches!(w.preview(FileRole::Parcels), Some(Ok(p)) if p.features == 144));
+        assert!(w.request(Lang::Zh).is_ok());
+        w.set_file(FileRole::Output, gpkg);
         assert!(w.request(Lang::Zh).is_err());
+    }
+
+    // ---- the window driven through egui_kittest -----------------------------------------
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT, Queryable};
+
+    fn harness(w: ImportWizard) -> Harness<'static, (ImportWizard, Vec<ImportRequest>)> {
+        Harness::builder()
+            .with_size(egui::vec2(1000.0, 900.0))
+            .with_context_setup(crate::ui::fonts::install)
+            .build_ui_state(
+                |ui, st: &mut (ImportWizard, Vec<ImportRequest>)| {
+                    let ctx = ui.ctx().clone();
+                    if let Some(r) = import_wizard_ui(&ctx, &mut st.0, Lang::Zh) {
+                        st.1.push(r);
+                    }
+                },
+                (w, Vec::new()),
+            )
+    }
+
+    fn settle(h: &mut Harness<'static, (ImportWizard, Vec<ImportRequest>)>) {
+        for _ in 0..600 {
+            h.run_steps(1);
+            if !h.state().0.is_busy() {
+                h.run_steps(2);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("wizard stayed busy");
+    }
+
+    #[test]
+    fn the_window_previews_the_parcels_and_starts_the_import() {
+        let src = data("real/kunming_buildings.geojson");
+        let dir = tempfile::tempdir().expect("tmp");
+        let w = ImportWizard {
+            open: true,
+            ..ImportWizard::default()
+        };
+        let mut h = harness(w);
+        h.run_steps(2);
+        assert!(h.get_by_label("开始导入").accesskit_node().is_disabled());
+        assert!(h.query_by_label("覆盖已有文件").is_some());
+        assert!(h.query_by_label("请选择图斑文件").is_some());
+
+        h.state_mut().0.set_parcels(src.clone());
+        h.state_mut()
+            .0
+            .set_file(FileRole::Output, dir.path().join("kunming.gpkg"));
+        settle(&mut h);
+        h.run();
+        let _ = h.render().map(|i| i.save("/tmp/wz1.png"));
+        assert!(h.query_by_label("140").is_some(), "feature count");
+        assert!(h.query_by_label("字段对应").is_some());
+        assert!(h.query_by_label("图斑编码").is_some());
+
+        // an unknown CRS is shown in red with the hint, and blocks the import
+        h.state_mut().0.set_crs("EPSG:nonsense");
+        settle(&mut h);
+        assert!(h.query_by_label_contains("请在上方").is_some());
+        assert!(h.get_by_label("开始导入").accesskit_node().is_disabled());
+        h.state_mut().0.set_crs("");
+        settle(&mut h);
+
+        assert!(!h.get_by_label("开始导入").accesskit_node().is_disabled());
+        h.get_by_label("开始导入").click();
+        h.run_steps(2);
+        let (w, reqs) = h.state();
+        assert!(!w.open);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].parcels, src);
+        assert_eq!(reqs[0].output, dir.path().join("kunming.gpkg"));
+        assert_eq!(reqs[0].crs, None);
     }
 }

@@ -58,7 +58,7 @@ fn field_row(
     commands: &mut Vec<Command>,
 ) {
     let current = session.project.data().survey.value(target, field).unwrap_or(Value::Null);
-    ui.label(field_label(field, lang));
+    let label_id = ui.label(field_label(field, lang)).id;
     let key = (target, field);
     let set = |v: Value, commands: &mut Vec<Command>| {
         if v != current {
@@ -80,11 +80,13 @@ fn field_row(
                             set(Value::Text(code.to_string()), commands);
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(label_id);
         }
         FieldKind::Bool => {
             let mut b = matches!(current, Value::Bool(true));
-            if ui.checkbox(&mut b, "").changed() {
+            if ui.checkbox(&mut b, "").labelled_by(label_id).changed() {
                 set(Value::Bool(b), commands);
             }
         }
@@ -93,7 +95,9 @@ fn field_row(
                 Value::Text(t) => t.split(',').map(str::to_string).collect(),
                 _ => Vec::new(),
             };
-            ui.horizontal_wrapped(|ui| {
+            let summary = field.display_value(&current, lang);
+            let summary = if summary.is_empty() { "—".to_string() } else { summary };
+            ui.menu_button(summary, |ui| {
                 for (code, zh, en) in opts() {
                     let mut on = codes.iter().any(|c| c == code);
                     if ui.checkbox(&mut on, if lang == Lang::Zh { zh } else { en }).changed() {
@@ -107,11 +111,13 @@ fn field_row(
                         }
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(label_id);
         }
         _ => {
             let buf = state.buffers.entry(key).or_insert_with(|| current.to_text());
-            let resp = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0));
+            let resp = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0)).labelled_by(label_id);
             let commit = resp.lost_focus();
             if !resp.has_focus() && !commit {
                 // follow the record when not typing (undo, other edits)

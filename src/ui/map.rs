@@ -165,6 +165,8 @@ pub struct MapState {
     pub last_prepare_ms: f64,
     /// Features drawn in the last frame (parcels, houses).
     pub last_drawn: (usize, usize),
+    /// Where the map was drawn in the last frame (screen points).
+    pub last_rect: Option<Rect>,
     /// Show houses.
     pub show_buildings: bool,
     /// Show parcels.
@@ -250,6 +252,7 @@ fn screen_size(view: &MapView, b: &Bbox) -> f32 {
 /// Shows the map and pushes the commands the user's clicks and keys request.
 pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: Lang, commands: &mut Vec<Command>) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    map.last_rect = Some(rect);
     let started = Instant::now();
     if let Some(b) = session.zoom_request {
         map.view.fit(&b, rect);

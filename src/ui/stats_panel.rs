@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use egui::{Align, Color32, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, Size, StripBuilder, TableBuilder};
-use egui_plot::{Bar, BarChart, GridInput, GridMark, Plot};
+use egui_plot::{AxisHints, Bar, BarChart, GridInput, GridMark, Plot};
 
 use crate::app::session::{Command, Session};
 use crate::domain::admin::{AdminLevel, Village, VillageId, normalize_village_name};
@@ -176,7 +176,7 @@ impl StatColumn {
 
     fn initial_width(self) -> f32 {
         match self {
-            StatColumn::Rank => 40.0,
+            StatColumn::Rank => 58.0,
             StatColumn::Code => 100.0,
             StatColumn::Name => 110.0,
             StatColumn::Completion | StatColumn::LookbackRate | StatColumn::RectificationRate => {
@@ -528,7 +528,7 @@ pub fn stats_panel_ui(
     let mut cache = match state.cache.take() {
         Some(c) if c.key == key => c,
         old => {
-            if old.as_ref().is_some_and(|c| !c.key.same_chart(&key)) {
+            if old.as_ref().is_none_or(|c| !c.key.same_chart(&key)) {
                 state.reset_chart = true;
             }
             build_cache(session, key)
@@ -833,6 +833,26 @@ fn unit_marks(input: GridInput, n: usize) -> Vec<GridMark> {
         .collect()
 }
 
+/// Grid marks on the percent axis: a line every 10 %, labels at 0 and 100 % and, when there
+/// is room, every 20 % (the axis hides labels of marks whose step is too narrow).
+fn percent_marks(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    (0..=10)
+        .map(|k| f64::from(k) * 10.0)
+        .filter(|v| *v >= lo && *v <= hi)
+        .map(|value| GridMark {
+            value,
+            step_size: if value == 0.0 || value == 100.0 {
+                100.0
+            } else if value % 20.0 == 0.0 {
+                20.0
+            } else {
+                10.0
+            },
+        })
+        .collect()
+}
+
 fn unit_at(y: f64, n: usize) -> Option<usize> {
     let k = -y;
     let i = k.round();
@@ -873,7 +893,7 @@ fn chart_ui(
     }
     let row_px = 22.0_f32;
     let visible = ((ui.available_height() - 24.0) / row_px).floor().max(3.0) as usize;
-    let visible = visible.min(n).max(1);
+    // the same bar thickness whatever the number of units; scroll (wheel or drag) for more
 
     let bars: Vec<Bar> = units
         .iter()
@@ -907,12 +927,17 @@ fn chart_ui(
                 String::new()
             }
         })
-        .y_axis_formatter(move |mark, _range| {
-            unit_at(mark.value, labels.len())
-                .filter(|_| mark.value.fract() == 0.0)
-                .and_then(|i| labels.get(i))
-                .map_or_else(String::new, |s| (*s).to_string())
-        })
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .formatter(move |mark, _range| {
+                    unit_at(mark.value, labels.len())
+                        .filter(|_| mark.value.fract() == 0.0)
+                        .and_then(|i| labels.get(i))
+                        .map_or_else(String::new, |s| (*s).to_string())
+                })
+                .label_spacing(14.0..=18.0),
+        ])
+        .x_grid_spacer(percent_marks)
         .y_grid_spacer(move |input| unit_marks(input, n))
         .label_formatter(|_pos: &egui_plot::HoverPosition<'_>| None);
     if reset {
