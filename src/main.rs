@@ -11,7 +11,9 @@ fn main() -> ExitCode {
         [] => Some(None),
         [one] => {
             let p = PathBuf::from(one);
-            let is_gpkg = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
+            let is_gpkg = p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
             (is_gpkg && p.is_file()).then_some(Some(p))
         }
         _ => None,

@@ -27,8 +27,24 @@ fn sample_project(dir: &std::path::Path) -> Project {
 
 fn click(h: &Harness<'_, FangchaApp>, pos: Pos2, modifiers: Modifiers) {
     h.event(Event::PointerMoved(pos));
-    h.event_modifiers(Event::PointerButton { pos, button: PointerButton::Primary, pressed: true, modifiers }, modifiers);
-    h.event_modifiers(Event::PointerButton { pos, button: PointerButton::Primary, pressed: false, modifiers }, modifiers);
+    h.event_modifiers(
+        Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed: true,
+            modifiers,
+        },
+        modifiers,
+    );
+    h.event_modifiers(
+        Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed: false,
+            modifiers,
+        },
+        modifiers,
+    );
 }
 
 /// The colour on the canvas at `pos`, with the pointer moved out of the way first.
@@ -37,7 +53,10 @@ fn pixel(h: &mut Harness<'_, FangchaApp>, pos: Pos2) -> [u8; 4] {
     h.event(Event::PointerMoved(rect.left_top() + egui::vec2(5.0, 5.0)));
     h.run_steps(2);
     let ppp = h.ctx.pixels_per_point();
-    h.render().expect("render").get_pixel((pos.x * ppp) as u32, (pos.y * ppp) as u32).0
+    h.render()
+        .expect("render")
+        .get_pixel((pos.x * ppp) as u32, (pos.y * ppp) as u32)
+        .0
 }
 
 fn screen_pos(app: &FangchaApp, x: f64, y: f64) -> Pos2 {
@@ -49,7 +68,9 @@ fn screen_pos(app: &FangchaApp, x: f64, y: f64) -> Pos2 {
 fn survey_a_parcel_on_the_map_then_undo() {
     let dir = tempfile::tempdir().expect("tmp");
     let project = sample_project(dir.path());
-    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).with_accessibility_check(false).build_eframe(|cc| FangchaApp::with_project(&cc.egui_ctx, project));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|cc| FangchaApp::with_project(&cc.egui_ctx, project));
     h.run_steps(3);
 
     // a parcel with exactly one house, whose house is then given its mandatory fields
@@ -57,21 +78,46 @@ fn survey_a_parcel_on_the_map_then_undo() {
         let s = h.state().session.as_ref().expect("session");
         let survey = &s.project.data().survey;
         let p = (0..survey.parcels.len() as u32)
-            .find(|&i| survey.houses_of(i).len() == 1 && s.project.data().parcel_geoms.bbox(i).area() > 2e-8)
+            .find(|&i| {
+                survey.houses_of(i).len() == 1
+                    && s.project.data().parcel_geoms.bbox(i).area() > 2e-8
+            })
             .expect("parcel with one house");
         let house = survey.houses_of(p)[0];
-        let pt = s.project.data().building_geoms.interior_point(house).expect("point");
+        let pt = s
+            .project
+            .data()
+            .building_geoms
+            .interior_point(house)
+            .expect("point");
         (p, house, survey.parcels[p as usize].village, pt)
     };
-    for (f, v) in [(Field::UseClass, "commercial"), (Field::FloorsAbove, "4"), (Field::StructureType, "masonry"), (Field::PrelimHazard, "none")] {
-        h.state_mut().push(Command::Edit { target: Target::Building(house), values: vec![(f, f.parse_value(v).expect("v"))] });
+    for (f, v) in [
+        (Field::UseClass, "commercial"),
+        (Field::FloorsAbove, "4"),
+        (Field::StructureType, "masonry"),
+        (Field::PrelimHazard, "none"),
+    ] {
+        h.state_mut().push(Command::Edit {
+            target: Target::Building(house),
+            values: vec![(f, f.parse_value(v).expect("v"))],
+        });
     }
     h.state_mut().apply_commands();
     h.state_mut().push(Command::ZoomTo(Target::Parcel(parcel)));
     h.state_mut().apply_commands();
     h.run_steps(3);
 
-    let before = h.state().session.as_ref().expect("s").project.data().survey.counts().by_village[village.index()];
+    let before = h
+        .state()
+        .session
+        .as_ref()
+        .expect("s")
+        .project
+        .data()
+        .survey
+        .counts()
+        .by_village[village.index()];
     let pos = screen_pos(h.state(), point[0], point[1]);
     click(&h, pos, Modifiers::NONE);
     h.run_steps(2);
@@ -79,7 +125,8 @@ fn survey_a_parcel_on_the_map_then_undo() {
         let s = h.state().session.as_ref().expect("s");
         assert!(!s.selection.is_empty(), "the click selected something");
         assert!(
-            s.selection.contains(&Target::Building(house)) || s.selection.contains(&Target::Parcel(parcel)),
+            s.selection.contains(&Target::Building(house))
+                || s.selection.contains(&Target::Parcel(parcel)),
             "{:?}",
             s.selection
         );
@@ -91,8 +138,14 @@ fn survey_a_parcel_on_the_map_then_undo() {
     {
         let s = h.state().session.as_ref().expect("s");
         let survey = &s.project.data().survey;
-        assert_eq!(survey.parcels[parcel as usize].survey_status, SurveyStatus::Surveyed);
-        assert_eq!(survey.parcels[parcel as usize].surveyor.as_deref(), Some("kittest"));
+        assert_eq!(
+            survey.parcels[parcel as usize].survey_status,
+            SurveyStatus::Surveyed
+        );
+        assert_eq!(
+            survey.parcels[parcel as usize].surveyor.as_deref(),
+            Some("kittest")
+        );
         let after = survey.counts().by_village[village.index()];
         assert_eq!(after.surveyed, before.surveyed + 1);
         assert_eq!(after.not_surveyed, before.not_surveyed - 1);
@@ -101,7 +154,10 @@ fn survey_a_parcel_on_the_map_then_undo() {
     // the house on the canvas turned from grey to the 已排查 blue
     let blue = pixel(&mut h, pos);
     assert_ne!(grey, blue);
-    assert!(blue[2] > blue[0] + 60, "blue-ish fill after 已排查: {blue:?} (was {grey:?})");
+    assert!(
+        blue[2] > blue[0] + 60,
+        "blue-ish fill after 已排查: {blue:?} (was {grey:?})"
+    );
     // the stats panel shows the new count in the bulletin
     assert!(h.get_all_by_label_contains("已排查1个").count() >= 1);
 
@@ -110,19 +166,58 @@ fn survey_a_parcel_on_the_map_then_undo() {
     {
         let s = h.state().session.as_ref().expect("s");
         let survey = &s.project.data().survey;
-        assert_eq!(survey.parcels[parcel as usize].survey_status, SurveyStatus::NotSurveyed);
+        assert_eq!(
+            survey.parcels[parcel as usize].survey_status,
+            SurveyStatus::NotSurveyed
+        );
         assert_eq!(survey.counts().by_village[village.index()], before);
     }
     let restored = pixel(&mut h, pos);
     assert_eq!(restored, grey);
 
     // the edits are in the file: reopen and compare
-    let path = h.state().session.as_ref().expect("s").project.file().path().to_path_buf();
+    let path = h
+        .state()
+        .session
+        .as_ref()
+        .expect("s")
+        .project
+        .file()
+        .path()
+        .to_path_buf();
     let reopened = Project::open(&path, "check").expect("reopen");
-    assert_eq!(reopened.data().survey.parcels[parcel as usize].survey_status, SurveyStatus::NotSurveyed);
+    assert_eq!(
+        reopened.data().survey.parcels[parcel as usize].survey_status,
+        SurveyStatus::NotSurveyed
+    );
     let log = reopened.edit_log(None, 100).expect("log");
-    assert!(log.iter().any(|e| e.action == "undo" && e.field == "survey_status"));
-    assert!(log.iter().any(|e| e.action == "edit" && e.field == "survey_status" && e.new_value == "surveyed"));
+    assert!(
+        log.iter()
+            .any(|e| e.action == "undo" && e.field == "survey_status")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.action == "edit" && e.field == "survey_status" && e.new_value == "surveyed")
+    );
+
+    // redo, then GDAL reads the project (while the app still has it open) with the edit present
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    let o = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-q", "-sql"])
+        .arg(format!(
+            "SELECT survey_status, surveyor FROM parcels WHERE fid = {}",
+            parcel + 1
+        ))
+        .arg(&path)
+        .output()
+        .expect("ogrinfo (gdal-bin)");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("survey_status (String) = surveyed")
+            && text.contains("surveyor (String) = kittest"),
+        "{text}"
+    );
 
     let img = h.render().expect("render");
     let _ = img.save(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gui_survey.png"));
@@ -132,10 +227,15 @@ fn survey_a_parcel_on_the_map_then_undo() {
 fn grade_c_house_appears_under_the_hazard_preset_and_exports() {
     let dir = tempfile::tempdir().expect("tmp");
     let project = sample_project(dir.path());
-    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).with_accessibility_check(false).build_eframe(|cc| FangchaApp::with_project(&cc.egui_ctx, project));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|cc| FangchaApp::with_project(&cc.egui_ctx, project));
     h.run_steps(3);
     let house = 42u32;
-    h.state_mut().push(Command::Select { targets: vec![Target::Building(house)], add: false });
+    h.state_mut().push(Command::Select {
+        targets: vec![Target::Building(house)],
+        add: false,
+    });
     h.state_mut().apply_commands();
     h.run_steps(1);
     h.key_press(Key::C);
@@ -164,11 +264,16 @@ fn grade_c_house_appears_under_the_hazard_preset_and_exports() {
     }
     assert!(h.state().job.is_none(), "export finished");
     let text = std::fs::read_to_string(&out).expect("exported");
-    let fc = geojson::FeatureCollection::try_from(text.parse::<geojson::GeoJson>().expect("geojson")).expect("fc");
+    let fc =
+        geojson::FeatureCollection::try_from(text.parse::<geojson::GeoJson>().expect("geojson"))
+            .expect("fc");
     assert_eq!(fc.features.len(), 1);
     let props = fc.features[0].properties.as_ref().expect("props");
     assert_eq!(props["building_code"], serde_json::Value::String(code));
-    assert_eq!(props["appraisal_grade"], serde_json::Value::String("C".into()));
+    assert_eq!(
+        props["appraisal_grade"],
+        serde_json::Value::String("C".into())
+    );
     assert_eq!(props["hazardous"], serde_json::Value::Bool(true));
     let _ = shared; // keep the helper module's functions in use
     let _ = Value::Null;

@@ -139,7 +139,10 @@ pub fn sample_request(output: PathBuf) -> ImportRequest {
 }
 
 fn default_user() -> String {
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "fangcha".into())
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "fangcha".into())
 }
 
 impl FangchaApp {
@@ -203,7 +206,11 @@ impl FangchaApp {
 
     /// The language.
     pub fn lang(&self) -> Lang {
-        if self.settings.chinese { Lang::Zh } else { Lang::En }
+        if self.settings.chinese {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
     }
 
     fn set_project(&mut self, project: Project) {
@@ -236,7 +243,9 @@ impl FangchaApp {
     pub fn apply_commands(&mut self) {
         let lang = self.lang();
         let cmds = std::mem::take(&mut self.commands);
-        let Some(session) = self.session.as_mut() else { return };
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
         for cmd in cmds {
             if let Command::SetTheme(t) = &cmd {
                 self.settings.theme = t.code().into();
@@ -248,8 +257,16 @@ impl FangchaApp {
                         .iter()
                         .filter(|c| c.old != c.new)
                         .map(|c| {
-                            let lbl = if lang == Lang::Zh { c.field.label_zh() } else { c.field.label_en() };
-                            format!("{lbl}: {} → {}", show(c.field, &c.old, lang), show(c.field, &c.new, lang))
+                            let lbl = if lang == Lang::Zh {
+                                c.field.label_zh()
+                            } else {
+                                c.field.label_en()
+                            };
+                            format!(
+                                "{lbl}: {} → {}",
+                                show(c.field, &c.old, lang),
+                                show(c.field, &c.new, lang)
+                            )
                         })
                         .collect();
                     self.status = format!("✔ {} {}", tr(lang, "已保存", "Saved"), what.join("，"));
@@ -267,7 +284,9 @@ impl FangchaApp {
     }
 
     fn targets_for(&self, layer_parcel: bool) -> Vec<Target> {
-        let Some(s) = &self.session else { return Vec::new() };
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
         let survey = &s.project.data().survey;
         let mut out = Vec::new();
         for t in &s.selection {
@@ -279,7 +298,9 @@ impl FangchaApp {
                     }
                 }
                 (Target::Building(i), false) => out.push(Target::Building(i)),
-                (Target::Parcel(i), false) => out.extend(survey.houses_of(i).iter().map(|&h| Target::Building(h))),
+                (Target::Parcel(i), false) => {
+                    out.extend(survey.houses_of(i).iter().map(|&h| Target::Building(h)))
+                }
             }
         }
         out.dedup();
@@ -307,17 +328,32 @@ impl FangchaApp {
             return;
         }
         let pressed = |k: Key| ctx.input(|i| i.key_pressed(k) && i.modifiers.is_none());
-        for (k, st) in [(Key::Num1, SurveyStatus::NotSurveyed), (Key::Num2, SurveyStatus::InProgress), (Key::Num3, SurveyStatus::Surveyed)] {
+        for (k, st) in [
+            (Key::Num1, SurveyStatus::NotSurveyed),
+            (Key::Num2, SurveyStatus::InProgress),
+            (Key::Num3, SurveyStatus::Surveyed),
+        ] {
             if pressed(k) {
                 for t in self.targets_for(true) {
-                    self.push(Command::Edit { target: t, values: vec![(Field::SurveyStatus, Value::Text(st.code().into()))] });
+                    self.push(Command::Edit {
+                        target: t,
+                        values: vec![(Field::SurveyStatus, Value::Text(st.code().into()))],
+                    });
                 }
             }
         }
-        for (k, g) in [(Key::A, AppraisalGrade::A), (Key::B, AppraisalGrade::B), (Key::C, AppraisalGrade::C), (Key::D, AppraisalGrade::D)] {
+        for (k, g) in [
+            (Key::A, AppraisalGrade::A),
+            (Key::B, AppraisalGrade::B),
+            (Key::C, AppraisalGrade::C),
+            (Key::D, AppraisalGrade::D),
+        ] {
             if pressed(k) {
                 for t in self.targets_for(false) {
-                    self.push(Command::Edit { target: t, values: vec![(Field::AppraisalGrade, Value::Text(g.code().into()))] });
+                    self.push(Command::Edit {
+                        target: t,
+                        values: vec![(Field::AppraisalGrade, Value::Text(g.code().into()))],
+                    });
                 }
             }
         }
@@ -346,21 +382,29 @@ impl FangchaApp {
         let (tx, rx) = channel();
         let lang = self.lang();
         let spawned = match purpose {
-            DialogPurpose::Open => std::thread::Builder::new().name("dialog".into()).spawn(move || {
-                let f = rfd::FileDialog::new()
-                    .set_title(tr(lang, "打开项目", "Open project"))
-                    .add_filter("GeoPackage", &["gpkg"])
-                    .pick_file();
-                let _ = tx.send(f);
-            }),
-            DialogPurpose::Export => std::thread::Builder::new().name("dialog".into()).spawn(move || {
-                let f = rfd::FileDialog::new()
-                    .set_title(tr(lang, "导出 GeoJSON", "Export GeoJSON"))
-                    .add_filter("GeoJSON", &["geojson", "json"])
-                    .set_file_name("筛选结果.geojson")
-                    .save_file();
-                let _ = tx.send(f);
-            }),
+            DialogPurpose::Open => {
+                std::thread::Builder::new()
+                    .name("dialog".into())
+                    .spawn(move || {
+                        let f = rfd::FileDialog::new()
+                            .set_title(tr(lang, "打开项目", "Open project"))
+                            .add_filter("GeoPackage", &["gpkg"])
+                            .pick_file();
+                        let _ = tx.send(f);
+                    })
+            }
+            DialogPurpose::Export => {
+                std::thread::Builder::new()
+                    .name("dialog".into())
+                    .spawn(move || {
+                        let f = rfd::FileDialog::new()
+                            .set_title(tr(lang, "导出 GeoJSON", "Export GeoJSON"))
+                            .add_filter("GeoJSON", &["geojson", "json"])
+                            .set_file_name("筛选结果.geojson")
+                            .save_file();
+                        let _ = tx.send(f);
+                    })
+            }
         };
         match spawned {
             Ok(_) => self.dialog = Some((purpose, rx)),
@@ -376,7 +420,11 @@ impl FangchaApp {
             ExportLayer::Parcels => &d.parcel_geoms,
             ExportLayer::Buildings => &d.building_geoms,
         };
-        let features = s.filter_results.iter().map(|&i| (geoms.to_multipolygon(i), properties(d, s.filter_layer, i))).collect();
+        let features = s
+            .filter_results
+            .iter()
+            .map(|&i| (geoms.to_multipolygon(i), properties(d, s.filter_layer, i)))
+            .collect();
         self.job = Some(Job::export(path, features));
     }
 
@@ -408,7 +456,11 @@ impl FangchaApp {
                         self.set_project(*project);
                     }
                     JobResult::Exported { count, path } => {
-                        self.status = format!("✔ {} {count} → {}", tr(lang, "已导出", "Exported"), path.display());
+                        self.status = format!(
+                            "✔ {} {count} → {}",
+                            tr(lang, "已导出", "Exported"),
+                            path.display()
+                        );
                     }
                     JobResult::Failed(msg) => {
                         self.status = format!("✖ {msg}");
@@ -422,14 +474,22 @@ impl FangchaApp {
 
     /// Opens a project (.gpkg) or starts the import wizard on a data file.
     pub fn open_path(&mut self, path: PathBuf) {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if ext == "gpkg" && is_project(&path) {
             self.job = Some(Job::open(path, self.user.clone()));
         } else if matches!(ext.as_str(), "shp" | "geojson" | "json" | "gpkg") {
             self.wizard.open = true;
             self.wizard.set_parcels(path);
         } else {
-            self.error = Some(format!("{}: {}", path.display(), tr(self.lang(), "不支持的文件类型", "unsupported file type")));
+            self.error = Some(format!(
+                "{}: {}",
+                path.display(),
+                tr(self.lang(), "不支持的文件类型", "unsupported file type")
+            ));
         }
     }
 
@@ -437,10 +497,20 @@ impl FangchaApp {
         let lang = self.lang();
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(tr(lang, "文件", "File"), |ui| {
-                if ui.button(tr(lang, "新建项目（导入）…  Ctrl+N", "New project from import…  Ctrl+N")).clicked() {
+                if ui
+                    .button(tr(
+                        lang,
+                        "新建项目（导入）…  Ctrl+N",
+                        "New project from import…  Ctrl+N",
+                    ))
+                    .clicked()
+                {
                     self.wizard.open = true;
                 }
-                if ui.button(tr(lang, "打开…  Ctrl+O", "Open…  Ctrl+O")).clicked() {
+                if ui
+                    .button(tr(lang, "打开…  Ctrl+O", "Open…  Ctrl+O"))
+                    .clicked()
+                {
                     self.start_dialog(DialogPurpose::Open);
                 }
                 ui.menu_button(tr(lang, "最近打开", "Recent"), |ui| {
@@ -451,7 +521,13 @@ impl FangchaApp {
                     }
                 });
                 let can_export = self.session.as_ref().is_some_and(|s| s.filter.is_some());
-                if ui.add_enabled(can_export, egui::Button::new(tr(lang, "导出筛选结果…", "Export filter result…"))).clicked() {
+                if ui
+                    .add_enabled(
+                        can_export,
+                        egui::Button::new(tr(lang, "导出筛选结果…", "Export filter result…")),
+                    )
+                    .clicked()
+                {
                     self.start_dialog(DialogPurpose::Export);
                 }
                 ui.separator();
@@ -460,34 +536,68 @@ impl FangchaApp {
                 }
             });
             ui.menu_button(tr(lang, "编辑", "Edit"), |ui| {
-                let (can_undo, can_redo) =
-                    self.session.as_ref().map_or((false, false), |s| (s.project.can_undo(), s.project.can_redo()));
-                if ui.add_enabled(can_undo, egui::Button::new(tr(lang, "撤销  Ctrl+Z", "Undo  Ctrl+Z"))).clicked() {
+                let (can_undo, can_redo) = self.session.as_ref().map_or((false, false), |s| {
+                    (s.project.can_undo(), s.project.can_redo())
+                });
+                if ui
+                    .add_enabled(
+                        can_undo,
+                        egui::Button::new(tr(lang, "撤销  Ctrl+Z", "Undo  Ctrl+Z")),
+                    )
+                    .clicked()
+                {
                     self.push(Command::Undo);
                 }
-                if ui.add_enabled(can_redo, egui::Button::new(tr(lang, "重做  Ctrl+Shift+Z", "Redo  Ctrl+Shift+Z"))).clicked() {
+                if ui
+                    .add_enabled(
+                        can_redo,
+                        egui::Button::new(tr(lang, "重做  Ctrl+Shift+Z", "Redo  Ctrl+Shift+Z")),
+                    )
+                    .clicked()
+                {
                     self.push(Command::Redo);
                 }
-                if ui.button(tr(lang, "取消选择  Esc", "Clear selection  Esc")).clicked() {
+                if ui
+                    .button(tr(lang, "取消选择  Esc", "Clear selection  Esc"))
+                    .clicked()
+                {
                     self.push(Command::ClearSelection);
                 }
             });
             ui.menu_button(tr(lang, "视图", "View"), |ui| {
-                if ui.button(tr(lang, "全图  Home", "Full extent  Home")).clicked() {
+                if ui
+                    .button(tr(lang, "全图  Home", "Full extent  Home"))
+                    .clicked()
+                {
                     self.push(Command::ZoomToExtent);
                 }
-                if ui.button(tr(lang, "缩放到所选  Z", "Zoom to selection  Z")).clicked() {
+                if ui
+                    .button(tr(lang, "缩放到所选  Z", "Zoom to selection  Z"))
+                    .clicked()
+                {
                     self.push(Command::ZoomToSelection);
                 }
                 ui.separator();
-                ui.checkbox(&mut self.settings.show_left, tr(lang, "图层与筛选面板", "Layers & filter panel"));
-                ui.checkbox(&mut self.settings.show_right, tr(lang, "属性面板", "Inspector"));
-                ui.checkbox(&mut self.settings.show_bottom, tr(lang, "统计与历史面板", "Statistics & history panel"));
+                ui.checkbox(
+                    &mut self.settings.show_left,
+                    tr(lang, "图层与筛选面板", "Layers & filter panel"),
+                );
+                ui.checkbox(
+                    &mut self.settings.show_right,
+                    tr(lang, "属性面板", "Inspector"),
+                );
+                ui.checkbox(
+                    &mut self.settings.show_bottom,
+                    tr(lang, "统计与历史面板", "Statistics & history panel"),
+                );
             });
             ui.menu_button(tr(lang, "专题", "Theme"), |ui| {
                 let current = self.session.as_ref().map(|s| s.theme);
                 for t in Theme::ALL {
-                    if ui.selectable_label(current == Some(t), t.label(lang)).clicked() {
+                    if ui
+                        .selectable_label(current == Some(t), t.label(lang))
+                        .clicked()
+                    {
                         self.push(Command::SetTheme(t));
                     }
                 }
@@ -503,22 +613,30 @@ impl FangchaApp {
         let lang = self.lang();
         let Some(s) = &self.session else { return };
         ui.heading(tr(lang, "图层", "Layers"));
-        ui.checkbox(&mut self.map.show_villages, tr(lang, "村/社区界", "Village boundaries"));
+        ui.checkbox(
+            &mut self.map.show_villages,
+            tr(lang, "村/社区界", "Village boundaries"),
+        );
         ui.checkbox(&mut self.map.show_parcels, tr(lang, "图斑", "Parcels"));
         ui.checkbox(&mut self.map.show_buildings, tr(lang, "自建房", "Houses"));
         if !s.project.data().overlays.is_empty() {
-            ui.checkbox(&mut self.map.show_overlays, tr(lang, "参考图层", "Overlays"));
+            ui.checkbox(
+                &mut self.map.show_overlays,
+                tr(lang, "参考图层", "Overlays"),
+            );
         }
         ui.separator();
         ui.horizontal(|ui| {
             ui.heading(tr(lang, "图例", "Legend"));
-            egui::ComboBox::new("theme", tr(lang, "专题", "Theme")).selected_text(s.theme.label(lang)).show_ui(ui, |ui| {
-                for t in Theme::ALL {
-                    if ui.selectable_label(s.theme == t, t.label(lang)).clicked() {
-                        self.commands.push(Command::SetTheme(t));
+            egui::ComboBox::new("theme", tr(lang, "专题", "Theme"))
+                .selected_text(s.theme.label(lang))
+                .show_ui(ui, |ui| {
+                    for t in Theme::ALL {
+                        if ui.selectable_label(s.theme == t, t.label(lang)).clicked() {
+                            self.commands.push(Command::SetTheme(t));
+                        }
                     }
-                }
-            });
+                });
         });
         legend_ui(ui, s, lang);
     }
@@ -530,18 +648,31 @@ impl FangchaApp {
                 ui.monospace(format!("{lon:.6}°E {lat:.6}°N"));
                 ui.separator();
             }
-            ui.monospace(format!("1:{:.0}", self.map.view.meters_per_pt() / 0.000_264_6));
+            ui.monospace(format!(
+                "1:{:.0}",
+                self.map.view.meters_per_pt() / 0.000_264_6
+            ));
             ui.separator();
             if let Some(s) = &self.session {
-                ui.label(format!("{} {}", tr(lang, "已选", "Selected"), s.selection.len()));
+                ui.label(format!(
+                    "{} {}",
+                    tr(lang, "已选", "Selected"),
+                    s.selection.len()
+                ));
                 ui.separator();
             }
             ui.label(&self.status);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(
                     RichText::new(format!(
-                        "{:.1} ms · {} / {}",
-                        self.map.last_prepare_ms, self.map.last_drawn.0, self.map.last_drawn.1
+                        "{} {:.1} ms · {} {:.1} ms · {} {} / {}",
+                        tr(lang, "地图", "map"),
+                        self.map.last_prepare_ms,
+                        tr(lang, "界面", "ui"),
+                        self.frame_ms,
+                        tr(lang, "绘制", "drawn"),
+                        self.map.last_drawn.0,
+                        self.map.last_drawn.1
                     ))
                     .weak(),
                 );
@@ -559,7 +690,11 @@ impl FangchaApp {
                 .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
                 .show(ctx, |ui| {
                     ui.label(&job.title);
-                    ui.add(egui::ProgressBar::new(job.fraction).show_percentage().text(&job.stage));
+                    ui.add(
+                        egui::ProgressBar::new(job.fraction)
+                            .show_percentage()
+                            .text(&job.stage),
+                    );
                     cancel = ui.button(tr(lang, "取消", "Cancel")).clicked();
                 });
             if cancel {
@@ -568,20 +703,28 @@ impl FangchaApp {
         }
         if let Some(err) = self.error.clone() {
             let mut open = true;
-            egui::Window::new(tr(lang, "错误", "Error")).open(&mut open).collapsible(false).show(ctx, |ui| {
-                ui.label(RichText::new(err).color(egui::Color32::from_rgb(180, 30, 30)));
-            });
+            egui::Window::new(tr(lang, "错误", "Error"))
+                .open(&mut open)
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui.label(RichText::new(err).color(egui::Color32::from_rgb(180, 30, 30)));
+                });
             if !open {
                 self.error = None;
             }
         }
         if let Some(report) = self.report.clone() {
             let mut open = true;
-            egui::Window::new(tr(lang, "导入报告", "Import report")).open(&mut open).default_width(640.0).show(ctx, |ui| {
-                egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
-                    ui.monospace(report);
+            egui::Window::new(tr(lang, "导入报告", "Import report"))
+                .open(&mut open)
+                .default_width(640.0)
+                .show(ctx, |ui| {
+                    egui::ScrollArea::vertical()
+                        .max_height(400.0)
+                        .show(ui, |ui| {
+                            ui.monospace(report);
+                        });
                 });
-            });
             if !open {
                 self.report = None;
             }
@@ -601,7 +744,13 @@ fn show(field: Field, v: &Value, lang: Lang) -> String {
 /// True when the file is a fangcha project (has the fangcha_meta table).
 pub fn is_project(path: &Path) -> bool {
     rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|c| c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'fangcha_meta'", [], |r| r.get::<_, i64>(0)))
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'fangcha_meta'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
         .is_ok_and(|n| n > 0)
 }
 
@@ -624,27 +773,35 @@ fn legend_ui(ui: &mut egui::Ui, s: &Session, lang: Lang) {
             }
         }
     }
-    egui::Grid::new("legend").num_columns(3).spacing([6.0, 3.0]).show(ui, |ui| {
-        ui.label("");
-        ui.label("");
-        ui.label(RichText::new(if s.theme == Theme::SurveyStatus {
-            tr(lang, "图斑", "parcels")
-        } else {
-            tr(lang, "图斑 / 房屋", "parcels / houses")
-        }).weak());
-        ui.end_row();
-        for (k, (zh, en)) in classes.iter().enumerate() {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, colors::class_color(s.theme, k as u8));
-            ui.label(if lang == Lang::Zh { *zh } else { *en });
-            if s.theme == Theme::SurveyStatus {
-                ui.label(parcel_counts[k].to_string());
-            } else {
-                ui.label(format!("{} / {}", parcel_counts[k], house_counts[k]));
-            }
+    egui::Grid::new("legend")
+        .num_columns(3)
+        .spacing([6.0, 3.0])
+        .show(ui, |ui| {
+            ui.label("");
+            ui.label("");
+            ui.label(
+                RichText::new(if s.theme == Theme::SurveyStatus {
+                    tr(lang, "图斑", "parcels")
+                } else {
+                    tr(lang, "图斑 / 房屋", "parcels / houses")
+                })
+                .weak(),
+            );
             ui.end_row();
-        }
-    });
+            for (k, (zh, en)) in classes.iter().enumerate() {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 2.0, colors::class_color(s.theme, k as u8));
+                ui.label(if lang == Lang::Zh { *zh } else { *en });
+                if s.theme == Theme::SurveyStatus {
+                    ui.label(parcel_counts[k].to_string());
+                } else {
+                    ui.label(format!("{} / {}", parcel_counts[k], house_counts[k]));
+                }
+                ui.end_row();
+            }
+        });
 }
 
 impl eframe::App for FangchaApp {
@@ -652,7 +809,14 @@ impl eframe::App for FangchaApp {
         let started = std::time::Instant::now();
         let ctx = ui.ctx().clone();
         self.poll_background(&ctx);
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
         if let Some(p) = dropped.into_iter().next() {
             self.open_path(p);
         }
@@ -663,51 +827,84 @@ impl eframe::App for FangchaApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         if self.session.is_some() {
             if self.settings.show_left {
-                egui::Panel::left("left").resizable(true).default_size(300.0).show(ui, |ui| {
-                    egui::ScrollArea::vertical().id_salt("left_scroll").show(ui, |ui| {
-                        self.layers_ui(ui);
-                        ui.separator();
-                        ui.heading(tr(lang, "筛选", "Filter"));
-                        if let Some(s) = &self.session
-                            && let Some(FilterAction::Export) = filter_panel_ui(ui, s, &mut self.filter, lang, &mut self.commands)
-                        {
-                            self.start_dialog(DialogPurpose::Export);
-                        }
+                egui::Panel::left("left")
+                    .resizable(true)
+                    .default_size(300.0)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .id_salt("left_scroll")
+                            .show(ui, |ui| {
+                                self.layers_ui(ui);
+                                ui.separator();
+                                ui.heading(tr(lang, "筛选", "Filter"));
+                                if let Some(s) = &self.session
+                                    && let Some(FilterAction::Export) = filter_panel_ui(
+                                        ui,
+                                        s,
+                                        &mut self.filter,
+                                        lang,
+                                        &mut self.commands,
+                                    )
+                                {
+                                    self.start_dialog(DialogPurpose::Export);
+                                }
+                            });
                     });
-                });
             }
             if self.settings.show_right {
-                egui::Panel::right("inspector").resizable(true).default_size(360.0).show(ui, |ui| {
-                    ui.heading(tr(lang, "属性", "Inspector"));
-                    if let Some(s) = &self.session {
-                        inspector_ui(ui, s, &mut self.inspector, lang, &mut self.commands);
-                    }
-                });
+                egui::Panel::right("inspector")
+                    .resizable(true)
+                    .default_size(360.0)
+                    .show(ui, |ui| {
+                        ui.heading(tr(lang, "属性", "Inspector"));
+                        if let Some(s) = &self.session {
+                            inspector_ui(ui, s, &mut self.inspector, lang, &mut self.commands);
+                        }
+                    });
             }
             if self.settings.show_bottom {
-                egui::Panel::bottom("bottom").resizable(true).default_size(260.0).show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.selectable_value(&mut self.bottom_tab, BottomTab::Stats, RichText::new(tr(lang, "统计", "Statistics")).strong());
-                        ui.selectable_value(&mut self.bottom_tab, BottomTab::History, RichText::new(tr(lang, "编辑历史", "Edit history")).strong());
-                    });
-                    ui.separator();
-                    if let Some(s) = &self.session {
-                        match self.bottom_tab {
-                            BottomTab::Stats => stats_panel_ui(ui, s, &mut self.stats, lang, &mut self.commands),
-                            BottomTab::History => history_ui(ui, s, &mut self.history, lang),
+                egui::Panel::bottom("bottom")
+                    .resizable(true)
+                    .default_size(260.0)
+                    .show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.selectable_value(
+                                &mut self.bottom_tab,
+                                BottomTab::Stats,
+                                RichText::new(tr(lang, "统计", "Statistics")).strong(),
+                            );
+                            ui.selectable_value(
+                                &mut self.bottom_tab,
+                                BottomTab::History,
+                                RichText::new(tr(lang, "编辑历史", "Edit history")).strong(),
+                            );
+                        });
+                        ui.separator();
+                        if let Some(s) = &self.session {
+                            match self.bottom_tab {
+                                BottomTab::Stats => {
+                                    stats_panel_ui(ui, s, &mut self.stats, lang, &mut self.commands)
+                                }
+                                BottomTab::History => history_ui(ui, s, &mut self.history, lang),
+                            }
                         }
-                    }
-                });
+                    });
             }
         }
-        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| match &self.session {
-            Some(s) => map_ui(ui, s, &mut self.map, lang, &mut self.commands),
-            None => {
-                ui.centered_and_justified(|ui| {
-                    ui.label(tr(lang, "文件 → 打开项目，或拖入 .gpkg / .shp / .geojson 文件", "File → Open a project, or drop a .gpkg / .shp / .geojson file"));
-                });
-            }
-        });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| match &self.session {
+                Some(s) => map_ui(ui, s, &mut self.map, lang, &mut self.commands),
+                None => {
+                    ui.centered_and_justified(|ui| {
+                        ui.label(tr(
+                            lang,
+                            "文件 → 打开项目，或拖入 .gpkg / .shp / .geojson 文件",
+                            "File → Open a project, or drop a .gpkg / .shp / .geojson file",
+                        ));
+                    });
+                }
+            });
         self.windows_ui(&ctx);
         self.apply_commands();
         if let Some(s) = &self.session {
@@ -726,9 +923,15 @@ impl eframe::App for FangchaApp {
 /// Runs the desktop app (blocking until the window closes).
 pub fn run(path: Option<PathBuf>) -> Result<(), eframe::Error> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1500.0, 950.0]).with_title("房查 fangcha"),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1500.0, 950.0])
+            .with_title("房查 fangcha"),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
-    eframe::run_native("fangcha", options, Box::new(move |cc| Ok(Box::new(FangchaApp::new(cc, path)))))
+    eframe::run_native(
+        "fangcha",
+        options,
+        Box::new(move |cc| Ok(Box::new(FangchaApp::new(cc, path)))),
+    )
 }

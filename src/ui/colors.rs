@@ -37,7 +37,10 @@ pub fn class_color(theme: Theme, class: u8) -> Color32 {
             Color32::from_rgb(210, 210, 210),
         ],
     };
-    palette.get(class as usize).copied().unwrap_or(Color32::GRAY)
+    palette
+        .get(class as usize)
+        .copied()
+        .unwrap_or(Color32::GRAY)
 }
 
 /// Selection outline.

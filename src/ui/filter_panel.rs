@@ -1041,6 +1041,7 @@ fn expression_ui(
     if let Some((err, text)) = &state.text_error {
         error_with_position_ui(ui, err, text, lang);
     }
+    let choice_before = state.layer_choice;
     ui.horizontal(|ui| {
         let label = ui.label(tr(lang, "筛选对象", "Select"));
         let auto_layer = match filter::parse(&state.text) {
@@ -1079,7 +1080,8 @@ fn expression_ui(
             .response
             .labelled_by(label.id);
     });
-    let mut apply = enter;
+    // a new layer choice re-applies an active filter at once
+    let mut apply = enter || (state.layer_choice != choice_before && session.filter.is_some());
     ui.horizontal(|ui| {
         let can_apply = state.builder_error.is_none();
         if ui
@@ -1471,7 +1473,6 @@ mod tests {
             assert_eq!(st.panel.rows.len(), 1);
         }
         h.run();
-        let _ = h.render().map(|i| i.save("/tmp/fp1.png"));
         let n = h.state().session.filter_results.len();
         assert!(h.query_by_label(&format!("结果：{n}（图斑）")).is_some());
 
@@ -1549,7 +1550,6 @@ mod tests {
         h.run_steps(2);
         assert_eq!(h.state().session.filter_layer, ExportLayer::Buildings);
         h.run();
-        let _ = h.render().map(|i| i.save("/tmp/fp2.png"));
 
         // a parse error is shown with its position and applies nothing
         h.state_mut().panel.text = "floors_above >> 3".into();

@@ -14,8 +14,14 @@ pub const SYMBOL_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf
 /// Adds the CJK font to both font families.
 pub fn install(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert("droid_cjk".to_owned(), Arc::new(egui::FontData::from_static(CJK_FONT)));
-    fonts.font_data.insert("dejavu".to_owned(), Arc::new(egui::FontData::from_static(SYMBOL_FONT)));
+    fonts.font_data.insert(
+        "droid_cjk".to_owned(),
+        Arc::new(egui::FontData::from_static(CJK_FONT)),
+    );
+    fonts.font_data.insert(
+        "dejavu".to_owned(),
+        Arc::new(egui::FontData::from_static(SYMBOL_FONT)),
+    );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         let list = fonts.families.entry(family).or_default();
         list.push("droid_cjk".to_owned());

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
@@ -185,7 +186,7 @@ enum PreviewState {
     /// Being read in the background.
     Loading(Receiver<Result<LayerPreview, String>>),
     /// Read (or failed).
-    Ready(Result<LayerPreview, String>),
+    Ready(Result<Arc<LayerPreview>, String>),
 }
 
 /// One layer file row and its preview.
@@ -305,7 +306,7 @@ impl ImportWizard {
     pub fn preview(&self, role: FileRole) -> Option<Result<&LayerPreview, &str>> {
         let slot = self.slots.get(role.slot()?)?;
         match &slot.preview {
-            PreviewState::Ready(Ok(p)) => Some(Ok(p)),
+            PreviewState::Ready(Ok(p)) => Some(Ok(p.as_ref())),
             PreviewState::Ready(Err(e)) => Some(Err(e.as_str())),
             PreviewState::Empty | PreviewState::Loading(_) => None,
         }
@@ -349,7 +350,7 @@ impl ImportWizard {
         for slot in &mut self.slots {
             if let PreviewState::Loading(rx) = &slot.preview {
                 match rx.try_recv() {
-                    Ok(r) => slot.preview = PreviewState::Ready(r),
+                    Ok(r) => slot.preview = PreviewState::Ready(r.map(Arc::new)),
                     Err(TryRecvError::Empty) => {}
                     Err(TryRecvError::Disconnected) => {
                         slot.preview = PreviewState::Ready(Err(
@@ -626,6 +627,16 @@ impl ImportWizard {
             .into());
         }
         let output = PathBuf::from(with_gpkg_extension(output));
+        if let Some(dir) = output.parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.is_dir()
+        {
+            return Err(format!(
+                "{}: {}",
+                tr(lang, "输出目录不存在", "The output folder does not exist"),
+                dir.display()
+            ));
+        }
         let inputs = self
             .slots
             .iter()
@@ -892,10 +903,12 @@ fn status_ui(ui: &mut egui::Ui, wizard: &ImportWizard, role: FileRole, lang: Lan
     match role {
         FileRole::CodeList => {
             let t = wizard.code_list.trim();
-            if !t.is_empty() && !Path::new(t).is_file() {
-                ui.label(RichText::new(tr(lang, "✖ 文件不存在", "✖ not found")).color(ERROR_RED));
-            } else {
+            if t.is_empty() {
                 ui.label("");
+            } else if Path::new(t).is_file() {
+                ui.label(RichText::new("✔").color(OK_GREEN));
+            } else {
+                ui.label(RichText::new(tr(lang, "✖ 文件不存在", "✖ not found")).color(ERROR_RED));
             }
         }
         FileRole::Output => {
@@ -998,7 +1011,7 @@ fn layer_details_ui(ui: &mut egui::Ui, wizard: &mut ImportWizard, role: FileRole
             ui.label(RichText::new(format!("✖ {}：{e}", role.label(lang))).color(ERROR_RED));
             return;
         }
-        PreviewState::Ready(Ok(p)) => p.clone(),
+        PreviewState::Ready(Ok(p)) => Arc::clone(p),
     };
     let title = format!(
         "{} — {}{}",
@@ -1010,7 +1023,7 @@ fn layer_details_ui(ui: &mut egui::Ui, wizard: &mut ImportWizard, role: FileRole
         .id_salt(("import_wizard_layer", i))
         .default_open(role == FileRole::Parcels)
         .show(ui, |ui| {
-            summary_ui(ui, wizard, &preview, crs.as_deref(), lang);
+            summary_ui(ui, wizard, &preview, i, crs.as_deref(), lang);
             sample_grid_ui(ui, &preview, i, lang);
             if let Some(layer) = role.mapped_layer() {
                 mapping_ui(ui, wizard, layer, &preview, i, lang);
@@ -1023,7 +1036,7 @@ fn overlay_details_ui(ui: &mut egui::Ui, wizard: &mut ImportWizard, lang: Lang) 
     let Some(i) = role.slot() else { return };
     let crs = wizard.crs_override().map(str::to_string);
     let preview = match &wizard.slots[i].preview {
-        PreviewState::Ready(Ok(p)) => p.clone(),
+        PreviewState::Ready(Ok(p)) => Arc::clone(p),
         PreviewState::Ready(Err(e)) => {
             ui.label(RichText::new(format!("✖ {}：{e}", role.label(lang))).color(ERROR_RED));
             return;
@@ -1039,7 +1052,7 @@ fn overlay_details_ui(ui: &mut egui::Ui, wizard: &mut ImportWizard, lang: Lang) 
     .id_salt(("import_wizard_layer", i))
     .default_open(false)
     .show(ui, |ui| {
-        summary_ui(ui, wizard, &preview, crs.as_deref(), lang);
+        summary_ui(ui, wizard, &preview, i, crs.as_deref(), lang);
     });
 }
 
@@ -1047,10 +1060,11 @@ fn summary_ui(
     ui: &mut egui::Ui,
     wizard: &ImportWizard,
     p: &LayerPreview,
+    slot: usize,
     crs: Option<&str>,
     lang: Lang,
 ) {
-    egui::Grid::new(("import_wizard_summary", p.name.as_str()))
+    egui::Grid::new(("import_wizard_summary", slot))
         .num_columns(2)
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
@@ -1247,7 +1261,11 @@ fn mapping_ui(
                 }
             }
         });
-    if layer != MappedLayer::Villages || wizard.slots[0].ready().is_some() {
+    let mapped_layers = wizard.slots[..3]
+        .iter()
+        .filter(|s| s.ready().is_some())
+        .count();
+    if mapped_layers > 1 {
         ui.label(
             RichText::new(tr(
                 lang,
@@ -1293,6 +1311,29 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("preview did not finish");
+    }
+
+    #[test]
+    fn changing_the_encoding_rereads_a_shapefile() {
+        let shp = data("odd/gbk_no_cpg/面84.shp");
+        let mut w = ImportWizard::default();
+        w.set_parcels(shp);
+        wait(&mut w);
+        let detected = match w.preview(FileRole::Parcels) {
+            Some(Ok(p)) => p.encoding.clone().unwrap_or_default(),
+            other => panic!("{other:?}"),
+        };
+        assert!(detected.contains("GBK"), "{detected}");
+        w.set_encoding(Some("UTF-8"));
+        w.update();
+        assert!(w.is_busy() || w.preview(FileRole::Parcels).is_some());
+        wait(&mut w);
+        match w.preview(FileRole::Parcels) {
+            Some(Ok(p)) => assert_eq!(p.encoding.as_deref(), Some("UTF-8 (user override)")),
+            other => panic!("{other:?}"),
+        }
+        let req = w.request(Lang::Zh).expect("ready");
+        assert_eq!(req.encoding.as_deref(), Some("UTF-8"));
     }
 
     #[test]
@@ -1437,7 +1478,6 @@ mod tests {
             .set_file(FileRole::Output, dir.path().join("kunming.gpkg"));
         settle(&mut h);
         h.run();
-        let _ = h.render().map(|i| i.save("/tmp/wz1.png"));
         assert!(h.query_by_label("140").is_some(), "feature count");
         assert!(h.query_by_label("字段对应").is_some());
         assert!(h.query_by_label("图斑编码").is_some());
@@ -1450,6 +1490,22 @@ mod tests {
         h.state_mut().0.set_crs("");
         settle(&mut h);
 
+        // the other layers of the bundled sample
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/baoan");
+        for (role, file) in [
+            (FileRole::Buildings, "buildings.geojson"),
+            (FileRole::Villages, "communities_generated.geojson"),
+            (FileRole::CodeList, "admin_440306.csv"),
+            (FileRole::Overlay, "boundary.geojson"),
+        ] {
+            h.state_mut().0.set_file(role, sample.join(file));
+        }
+        settle(&mut h);
+        h.run();
+        for role in [FileRole::Buildings, FileRole::Villages, FileRole::Overlay] {
+            assert!(matches!(h.state().0.preview(role), Some(Ok(_))), "{role:?}");
+        }
+
         assert!(!h.get_by_label("开始导入").accesskit_node().is_disabled());
         h.get_by_label("开始导入").click();
         h.run_steps(2);
@@ -1459,5 +1515,12 @@ mod tests {
         assert_eq!(reqs[0].parcels, src);
         assert_eq!(reqs[0].output, dir.path().join("kunming.gpkg"));
         assert_eq!(reqs[0].crs, None);
+        assert_eq!(reqs[0].buildings, Some(sample.join("buildings.geojson")));
+        assert_eq!(
+            reqs[0].villages,
+            Some(sample.join("communities_generated.geojson"))
+        );
+        assert_eq!(reqs[0].village_names, vec![sample.join("admin_440306.csv")]);
+        assert_eq!(reqs[0].overlays, vec![sample.join("boundary.geojson")]);
     }
 }

@@ -35,10 +35,41 @@ pub const SECTIONS: [(&str, &str, &[Field]); 5] = [
             Field::CrowdedUse,
         ],
     ),
-    ("建设情况", "Construction", &[Field::Altered, Field::Alterations, Field::AlterationApproved, Field::UseChanged]),
-    ("排查情况", "Inspection", &[Field::Round, Field::PrelimHazard, Field::AppraisalStatus, Field::AppraisalGrade]),
-    ("整治情况", "Rectification", &[Field::RectStatus, Field::Measures, Field::RectDoneAt, Field::WarningPosted]),
-    ("回头看", "Look-back", &[Field::LookbackDone, Field::LookbackAt]),
+    (
+        "建设情况",
+        "Construction",
+        &[
+            Field::Altered,
+            Field::Alterations,
+            Field::AlterationApproved,
+            Field::UseChanged,
+        ],
+    ),
+    (
+        "排查情况",
+        "Inspection",
+        &[
+            Field::Round,
+            Field::PrelimHazard,
+            Field::AppraisalStatus,
+            Field::AppraisalGrade,
+        ],
+    ),
+    (
+        "整治情况",
+        "Rectification",
+        &[
+            Field::RectStatus,
+            Field::Measures,
+            Field::RectDoneAt,
+            Field::WarningPosted,
+        ],
+    ),
+    (
+        "回头看",
+        "Look-back",
+        &[Field::LookbackDone, Field::LookbackAt],
+    ),
 ];
 
 fn field_label(f: Field, lang: Lang) -> &'static str {
@@ -57,26 +88,41 @@ fn field_row(
     lang: Lang,
     commands: &mut Vec<Command>,
 ) {
-    let current = session.project.data().survey.value(target, field).unwrap_or(Value::Null);
+    let current = session
+        .project
+        .data()
+        .survey
+        .value(target, field)
+        .unwrap_or(Value::Null);
     let label_id = ui.label(field_label(field, lang)).id;
     let key = (target, field);
     let set = |v: Value, commands: &mut Vec<Command>| {
         if v != current {
-            commands.push(Command::Edit { target, values: vec![(field, v)] });
+            commands.push(Command::Edit {
+                target,
+                values: vec![(field, v)],
+            });
         }
     };
     match field.kind() {
         FieldKind::Enum(opts) => {
             let shown = field.display_value(&current, lang);
             egui::ComboBox::from_id_salt(("enum", target_key(target), field.key()))
-                .selected_text(if shown.is_empty() { "—".to_string() } else { shown })
+                .selected_text(if shown.is_empty() {
+                    "—".to_string()
+                } else {
+                    shown
+                })
                 .show_ui(ui, |ui| {
                     if ui.selectable_label(current.is_null(), "—").clicked() {
                         set(Value::Null, commands);
                     }
                     for (code, zh, en) in opts() {
                         let selected = current == Value::Text(code.to_string());
-                        if ui.selectable_label(selected, if lang == Lang::Zh { zh } else { en }).clicked() {
+                        if ui
+                            .selectable_label(selected, if lang == Lang::Zh { zh } else { en })
+                            .clicked()
+                        {
                             set(Value::Text(code.to_string()), commands);
                         }
                     }
@@ -96,12 +142,20 @@ fn field_row(
                 _ => Vec::new(),
             };
             let summary = field.display_value(&current, lang);
-            let summary = if summary.is_empty() { "—".to_string() } else { summary };
+            let summary = if summary.is_empty() {
+                "—".to_string()
+            } else {
+                summary
+            };
             ui.menu_button(summary, |ui| {
                 for (code, zh, en) in opts() {
                     let mut on = codes.iter().any(|c| c == code);
-                    if ui.checkbox(&mut on, if lang == Lang::Zh { zh } else { en }).changed() {
-                        let mut next: Vec<String> = codes.iter().filter(|c| *c != code).cloned().collect();
+                    if ui
+                        .checkbox(&mut on, if lang == Lang::Zh { zh } else { en })
+                        .changed()
+                    {
+                        let mut next: Vec<String> =
+                            codes.iter().filter(|c| *c != code).cloned().collect();
                         if on {
                             next.push(code.to_string());
                         }
@@ -116,8 +170,13 @@ fn field_row(
             .labelled_by(label_id);
         }
         _ => {
-            let buf = state.buffers.entry(key).or_insert_with(|| current.to_text());
-            let resp = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0)).labelled_by(label_id);
+            let buf = state
+                .buffers
+                .entry(key)
+                .or_insert_with(|| current.to_text());
+            let resp = ui
+                .add(egui::TextEdit::singleline(buf).desired_width(140.0))
+                .labelled_by(label_id);
             let commit = resp.lost_focus();
             if !resp.has_focus() && !commit {
                 // follow the record when not typing (undo, other edits)
@@ -163,25 +222,45 @@ fn violations_ui(ui: &mut egui::Ui, session: &Session, target: Target, lang: Lan
             Lang::Zh => v.rule.message_zh(),
             Lang::En => v.rule.message_en(),
         };
-        let house = v.building_code.map(|c| format!(" [{c}]")).unwrap_or_default();
+        let house = v
+            .building_code
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
         ui.label(RichText::new(format!("⚠ {msg}{house}")).color(Color32::from_rgb(200, 40, 40)));
     }
 }
 
-fn parcel_ui(ui: &mut egui::Ui, session: &Session, state: &mut InspectorState, i: u32, lang: Lang, commands: &mut Vec<Command>) {
+fn parcel_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    state: &mut InspectorState,
+    i: u32,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
     let s = &session.project.data().survey;
-    let Some(p) = s.parcels.get(i as usize) else { return };
+    let Some(p) = s.parcels.get(i as usize) else {
+        return;
+    };
     let v = s.villages.get(p.village.index());
     ui.heading(format!("{} {}", tr(lang, "图斑", "Parcel"), p.code));
     if let Some(v) = v {
-        let name = if v.code.is_empty() { tr(lang, "未分配", "Unassigned").to_string() } else { format!("{} {}", v.township_name, v.name) };
+        let name = if v.code.is_empty() {
+            tr(lang, "未分配", "Unassigned").to_string()
+        } else {
+            format!("{} {}", v.township_name, v.name)
+        };
         ui.label(RichText::new(format!("{name} {}", v.code)).weak());
     }
     ui.horizontal(|ui| {
         ui.label(tr(lang, "排查状态", "Survey status"));
         for (k, st) in crate::domain::codes::SurveyStatus::ALL.iter().enumerate() {
             let on = p.survey_status == *st;
-            if ui.selectable_label(on, format!("{} {}", k + 1, st.label(lang))).clicked() && !on {
+            if ui
+                .selectable_label(on, format!("{} {}", k + 1, st.label(lang)))
+                .clicked()
+                && !on
+            {
                 commands.push(Command::Edit {
                     target: Target::Parcel(i),
                     values: vec![(Field::SurveyStatus, Value::Text(st.code().to_string()))],
@@ -189,17 +268,35 @@ fn parcel_ui(ui: &mut egui::Ui, session: &Session, state: &mut InspectorState, i
             }
         }
     });
-    egui::Grid::new(("parcel_grid", i)).num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-        for f in [Field::Surveyor, Field::SurveyedAt] {
-            field_row(ui, session, state, Target::Parcel(i), f, lang, commands);
-        }
-    });
+    egui::Grid::new(("parcel_grid", i))
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            for f in [Field::Surveyor, Field::SurveyedAt] {
+                field_row(ui, session, state, Target::Parcel(i), f, lang, commands);
+            }
+        });
     violations_ui(ui, session, Target::Parcel(i), lang);
     let houses = s.houses_of(i).to_vec();
     ui.separator();
-    ui.label(RichText::new(format!("{} ({})", tr(lang, "自建房", "Houses"), houses.len())).strong());
+    ui.label(
+        RichText::new(format!(
+            "{} ({})",
+            tr(lang, "自建房", "Houses"),
+            houses.len()
+        ))
+        .strong(),
+    );
     for h in houses {
-        building_ui(ui, session, state, h, lang, commands, houses_default_open(session, i));
+        building_ui(
+            ui,
+            session,
+            state,
+            h,
+            lang,
+            commands,
+            houses_default_open(session, i),
+        );
     }
 }
 
@@ -217,45 +314,68 @@ fn building_ui(
     open: bool,
 ) {
     let s = &session.project.data().survey;
-    let Some(b) = s.buildings.get(i as usize) else { return };
+    let Some(b) = s.buildings.get(i as usize) else {
+        return;
+    };
     let title = format!(
         "{} {}{}",
         tr(lang, "房屋", "House"),
         b.code,
-        b.appraisal_grade.map(|g| format!(" · {}", g.label(lang))).unwrap_or_default()
+        b.appraisal_grade
+            .map(|g| format!(" · {}", g.label(lang)))
+            .unwrap_or_default()
     );
-    egui::CollapsingHeader::new(title).id_salt(("house", i)).default_open(open).show(ui, |ui| {
-        let target = Target::Building(i);
-        for (zh, en, fields) in SECTIONS {
-            ui.label(RichText::new(tr(lang, zh, en)).strong().color(Color32::from_rgb(40, 90, 160)));
-            egui::Grid::new(("house_grid", i, zh)).num_columns(2).spacing([8.0, 3.0]).show(ui, |ui| {
-                for f in fields {
-                    field_row(ui, session, state, target, *f, lang, commands);
+    egui::CollapsingHeader::new(title)
+        .id_salt(("house", i))
+        .default_open(open)
+        .show(ui, |ui| {
+            let target = Target::Building(i);
+            for (zh, en, fields) in SECTIONS {
+                ui.label(
+                    RichText::new(tr(lang, zh, en))
+                        .strong()
+                        .color(Color32::from_rgb(40, 90, 160)),
+                );
+                egui::Grid::new(("house_grid", i, zh))
+                    .num_columns(2)
+                    .spacing([8.0, 3.0])
+                    .show(ui, |ui| {
+                        for f in fields {
+                            field_row(ui, session, state, target, *f, lang, commands);
+                        }
+                    });
+            }
+            let d = b.derived();
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(tr(lang, "派生标志：", "Derived:")).weak());
+                for (on, zh, en) in [
+                    (d.hazardous, "存在安全隐患", "hazardous"),
+                    (d.priority, "重点", "priority"),
+                    (d.commercial, "经营性", "commercial"),
+                    (d.three_plus_floors, "三层及以上", "≥3 floors"),
+                    (d.crowded, "人员密集", "crowded"),
+                    (d.illegal_alteration, "违规改扩建", "illegal alteration"),
+                ] {
+                    if on {
+                        ui.label(
+                            RichText::new(tr(lang, zh, en))
+                                .background_color(Color32::from_rgb(255, 236, 200)),
+                        );
+                    }
                 }
             });
-        }
-        let d = b.derived();
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(tr(lang, "派生标志：", "Derived:")).weak());
-            for (on, zh, en) in [
-                (d.hazardous, "存在安全隐患", "hazardous"),
-                (d.priority, "重点", "priority"),
-                (d.commercial, "经营性", "commercial"),
-                (d.three_plus_floors, "三层及以上", "≥3 floors"),
-                (d.crowded, "人员密集", "crowded"),
-                (d.illegal_alteration, "违规改扩建", "illegal alteration"),
-            ] {
-                if on {
-                    ui.label(RichText::new(tr(lang, zh, en)).background_color(Color32::from_rgb(255, 236, 200)));
-                }
-            }
+            violations_ui(ui, session, target, lang);
         });
-        violations_ui(ui, session, target, lang);
-    });
 }
 
 /// Shows the inspector for the selection.
-pub fn inspector_ui(ui: &mut egui::Ui, session: &Session, state: &mut InspectorState, lang: Lang, commands: &mut Vec<Command>) {
+pub fn inspector_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    state: &mut InspectorState,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
         match session.selection.as_slice() {
             [] => {

@@ -23,23 +23,36 @@ use crate::ui::i18n::tr;
 const M_PER_DEG: f64 = 111_320.0;
 
 /// The view: centre (lon, lat in degrees) and scale (degrees of latitude per screen point).
+/// Longitudes are scaled by `kx` = cos(latitude) of the last fitted extent, kept fixed while
+/// panning and zooming so that zooming keeps the point under the cursor exactly in place.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MapView {
     /// Centre longitude, latitude (degrees, EPSG:4490).
     pub center: [f64; 2],
     /// Degrees of latitude per screen point.
     pub deg_per_pt: f64,
+    /// Horizontal scale factor cos(φ₀).
+    #[serde(default = "default_kx")]
+    pub kx: f64,
+}
+
+fn default_kx() -> f64 {
+    22.57f64.to_radians().cos()
 }
 
 impl Default for MapView {
     fn default() -> Self {
-        MapView { center: [113.9, 22.57], deg_per_pt: 1e-4 }
+        MapView {
+            center: [113.9, 22.57],
+            deg_per_pt: 1e-4,
+            kx: default_kx(),
+        }
     }
 }
 
 impl MapView {
     fn kx(&self) -> f64 {
-        self.center[1].to_radians().cos().max(0.05)
+        self.kx.clamp(0.05, 1.0)
     }
 
     /// Screen position of a world point.
@@ -64,7 +77,12 @@ impl MapView {
     pub fn visible_bbox(&self, rect: Rect) -> Bbox {
         let a = self.world_from_screen(rect, rect.left_top());
         let b = self.world_from_screen(rect, rect.right_bottom());
-        Bbox { min_x: a[0].min(b[0]), min_y: a[1].min(b[1]), max_x: a[0].max(b[0]), max_y: a[1].max(b[1]) }
+        Bbox {
+            min_x: a[0].min(b[0]),
+            min_y: a[1].min(b[1]),
+            max_x: a[0].max(b[0]),
+            max_y: a[1].max(b[1]),
+        }
     }
 
     /// Fits a world box into `rect` with a small margin.
@@ -73,6 +91,7 @@ impl MapView {
             return;
         }
         self.center = [(b.min_x + b.max_x) / 2.0, (b.min_y + b.max_y) / 2.0];
+        self.kx = self.center[1].to_radians().cos();
         let w = (b.max_x - b.min_x) * self.kx();
         let h = b.max_y - b.min_y;
         let s = (w / f64::from(rect.width())).max(h / f64::from(rect.height())) * 1.05;
@@ -180,7 +199,13 @@ pub struct MapState {
 impl MapState {
     /// A state with every layer shown.
     pub fn new() -> Self {
-        MapState { show_buildings: true, show_parcels: true, show_villages: true, show_overlays: true, ..Default::default() }
+        MapState {
+            show_buildings: true,
+            show_parcels: true,
+            show_villages: true,
+            show_overlays: true,
+            ..Default::default()
+        }
     }
 }
 
@@ -191,10 +216,20 @@ pub fn pick_all(session: &Session, x: f64, y: f64, map: &MapState) -> Vec<Target
     let d = p.data();
     let mut hits = Vec::new();
     if map.show_buildings {
-        hits.extend(p.building_index().pick(&d.building_geoms, x, y).into_iter().map(Target::Building));
+        hits.extend(
+            p.building_index()
+                .pick(&d.building_geoms, x, y)
+                .into_iter()
+                .map(Target::Building),
+        );
     }
     if map.show_parcels {
-        hits.extend(p.parcel_index().pick(&d.parcel_geoms, x, y).into_iter().map(Target::Parcel));
+        hits.extend(
+            p.parcel_index()
+                .pick(&d.parcel_geoms, x, y)
+                .into_iter()
+                .map(Target::Parcel),
+        );
     }
     hits
 }
@@ -205,18 +240,35 @@ pub fn feature_label(session: &Session, t: Target, lang: Lang) -> String {
     match t {
         Target::Parcel(i) => s.parcels.get(i as usize).map_or_else(String::new, |p| {
             use crate::domain::codes::Coded;
-            format!("{} {} · {}", tr(lang, "图斑", "Parcel"), p.code, p.survey_status.label(lang))
+            format!(
+                "{} {} · {}",
+                tr(lang, "图斑", "Parcel"),
+                p.code,
+                p.survey_status.label(lang)
+            )
         }),
         Target::Building(i) => s.buildings.get(i as usize).map_or_else(String::new, |b| {
             use crate::domain::codes::Coded;
-            let grade = b.appraisal_grade.map_or(String::new(), |g| format!(" · {}", g.label(lang)));
-            let usage = b.use_class.map_or(String::new(), |u| format!(" · {}", u.label(lang)));
+            let grade = b
+                .appraisal_grade
+                .map_or(String::new(), |g| format!(" · {}", g.label(lang)));
+            let usage = b
+                .use_class
+                .map_or(String::new(), |u| format!(" · {}", u.label(lang)));
             format!("{} {}{usage}{grade}", tr(lang, "房屋", "House"), b.code)
         }),
     }
 }
 
-fn add_fill(mesh: &mut Mesh, store: &PolygonStore, tess: &mut TessCache, i: u32, view: &MapView, rect: Rect, color: Color32) {
+fn add_fill(
+    mesh: &mut Mesh,
+    store: &PolygonStore,
+    tess: &mut TessCache,
+    i: u32,
+    view: &MapView,
+    rect: Rect,
+    color: Color32,
+) {
     let tris = tess.get(store, i);
     if tris.is_empty() {
         return;
@@ -235,9 +287,19 @@ fn add_fill(mesh: &mut Mesh, store: &PolygonStore, tess: &mut TessCache, i: u32,
     }
 }
 
-fn add_outline(shapes: &mut Vec<Shape>, store: &PolygonStore, i: u32, view: &MapView, rect: Rect, stroke: Stroke) {
+fn add_outline(
+    shapes: &mut Vec<Shape>,
+    store: &PolygonStore,
+    i: u32,
+    view: &MapView,
+    rect: Rect,
+    stroke: Stroke,
+) {
     for ring in store.rings(i) {
-        let pts: Vec<Pos2> = ring.iter().map(|&[x, y]| view.screen_from_world(rect, x, y)).collect();
+        let pts: Vec<Pos2> = ring
+            .iter()
+            .map(|&[x, y]| view.screen_from_world(rect, x, y))
+            .collect();
         if pts.len() >= 2 {
             shapes.push(Shape::closed_line(pts, stroke));
         }
@@ -245,12 +307,18 @@ fn add_outline(shapes: &mut Vec<Shape>, store: &PolygonStore, i: u32, view: &Map
 }
 
 fn screen_size(view: &MapView, b: &Bbox) -> f32 {
-    let kx = view.center[1].to_radians().cos();
+    let kx = view.kx();
     (((b.max_x - b.min_x) * kx).max(b.max_y - b.min_y) / view.deg_per_pt) as f32
 }
 
 /// Shows the map and pushes the commands the user's clicks and keys request.
-pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: Lang, commands: &mut Vec<Command>) {
+pub fn map_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    map: &mut MapState,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     map.last_rect = Some(rect);
     let started = Instant::now();
@@ -280,12 +348,16 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
         if scroll != 0.0
             && let Some(pos) = response.hover_pos()
         {
-            map.view.zoom_at(rect, pos, (f64::from(scroll) / 200.0).exp());
+            map.view
+                .zoom_at(rect, pos, (f64::from(scroll) / 200.0).exp());
         }
     }
     if !ui.ctx().egui_wants_keyboard_input() {
         let (zin, zout) = ui.input(|i| {
-            (i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals), i.key_pressed(egui::Key::Minus))
+            (
+                i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals),
+                i.key_pressed(egui::Key::Minus),
+            )
         });
         if zin {
             map.view.zoom_at(rect, rect.center(), 1.5);
@@ -294,7 +366,9 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
             map.view.zoom_at(rect, rect.center(), 1.0 / 1.5);
         }
     }
-    map.cursor_lonlat = response.hover_pos().map(|p| map.view.world_from_screen(rect, p));
+    map.cursor_lonlat = response
+        .hover_pos()
+        .map(|p| map.view.world_from_screen(rect, p));
     if let Some(start) = map.box_start {
         if let Some(now) = response.interact_pointer_pos() {
             ui.painter_at(rect).rect_stroke(
@@ -308,16 +382,35 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
             if let Some(end) = response.interact_pointer_pos() {
                 let a = map.view.world_from_screen(rect, start);
                 let b = map.view.world_from_screen(rect, end);
-                let q = Bbox { min_x: a[0].min(b[0]), min_y: a[1].min(b[1]), max_x: a[0].max(b[0]), max_y: a[1].max(b[1]) };
+                let q = Bbox {
+                    min_x: a[0].min(b[0]),
+                    min_y: a[1].min(b[1]),
+                    max_x: a[0].max(b[0]),
+                    max_y: a[1].max(b[1]),
+                };
                 let d = session.project.data();
                 let mut targets: Vec<Target> = Vec::new();
-                let inside = |bb: Bbox| bb.min_x >= q.min_x && bb.max_x <= q.max_x && bb.min_y >= q.min_y && bb.max_y <= q.max_y;
+                let inside = |bb: Bbox| {
+                    bb.min_x >= q.min_x
+                        && bb.max_x <= q.max_x
+                        && bb.min_y >= q.min_y
+                        && bb.max_y <= q.max_y
+                };
                 if map.show_parcels {
                     targets.extend(
-                        session.project.parcel_index().query_box(&q).into_iter().filter(|&i| inside(d.parcel_geoms.bbox(i))).map(Target::Parcel),
+                        session
+                            .project
+                            .parcel_index()
+                            .query_box(&q)
+                            .into_iter()
+                            .filter(|&i| inside(d.parcel_geoms.bbox(i)))
+                            .map(Target::Parcel),
                     );
                 }
-                commands.push(Command::Select { targets, add: modifiers.shift });
+                commands.push(Command::Select {
+                    targets,
+                    add: modifiers.shift,
+                });
             }
             map.box_start = None;
         }
@@ -329,7 +422,10 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
         let hits = pick_all(session, x, y, map);
         match hits.first() {
             Some(first) => {
-                commands.push(Command::Select { targets: vec![*first], add: modifiers.shift });
+                commands.push(Command::Select {
+                    targets: vec![*first],
+                    add: modifiers.shift,
+                });
                 map.chooser = (hits.len() > 1).then(|| (pos, hits.clone()));
             }
             None => {
@@ -354,26 +450,59 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
     if map.show_villages {
         for i in 1..s.villages.len() as u32 {
             let b = d.village_geoms.bbox(i);
-            if b.is_empty() || b.max_x < vis.min_x || b.min_x > vis.max_x || b.max_y < vis.min_y || b.min_y > vis.max_y {
+            if b.is_empty()
+                || b.max_x < vis.min_x
+                || b.min_x > vis.max_x
+                || b.max_y < vis.min_y
+                || b.min_y > vis.max_y
+            {
                 continue;
             }
-            add_outline(&mut shapes, &d.village_geoms, i, &map.view, rect, Stroke::new(1.5, colors::VILLAGE_LINE));
+            add_outline(
+                &mut shapes,
+                &d.village_geoms,
+                i,
+                &map.view,
+                rect,
+                Stroke::new(1.5, colors::VILLAGE_LINE),
+            );
         }
     }
     let mut drawn = (0usize, 0usize);
     let detail = map.view.meters_per_pt() < 3.0;
     if map.show_parcels {
         for i in session.project.parcel_index().query_box(&vis) {
-            let Some(p) = s.parcels.get(i as usize) else { continue };
+            let Some(p) = s.parcels.get(i as usize) else {
+                continue;
+            };
             let color = colors::class_color(theme, theme.parcel_class(s, i, p));
             let b = d.parcel_geoms.bbox(i);
             if screen_size(&map.view, &b) < 2.0 {
-                let c = map.view.screen_from_world(rect, (b.min_x + b.max_x) / 2.0, (b.min_y + b.max_y) / 2.0);
+                let c = map.view.screen_from_world(
+                    rect,
+                    (b.min_x + b.max_x) / 2.0,
+                    (b.min_y + b.max_y) / 2.0,
+                );
                 mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0)), color);
             } else {
-                add_fill(&mut mesh, &d.parcel_geoms, &mut map.tess_parcels, i, &map.view, rect, color.gamma_multiply(0.85));
+                add_fill(
+                    &mut mesh,
+                    &d.parcel_geoms,
+                    &mut map.tess_parcels,
+                    i,
+                    &map.view,
+                    rect,
+                    color.gamma_multiply(0.85),
+                );
                 if detail || screen_size(&map.view, &b) > 12.0 {
-                    add_outline(&mut shapes, &d.parcel_geoms, i, &map.view, rect, Stroke::new(0.6, Color32::from_gray(110)));
+                    add_outline(
+                        &mut shapes,
+                        &d.parcel_geoms,
+                        i,
+                        &map.view,
+                        rect,
+                        Stroke::new(0.6, Color32::from_gray(110)),
+                    );
                 }
             }
             drawn.0 += 1;
@@ -381,7 +510,9 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
     }
     if map.show_buildings {
         for i in session.project.building_index().query_box(&vis) {
-            let Some(bld) = s.buildings.get(i as usize) else { continue };
+            let Some(bld) = s.buildings.get(i as usize) else {
+                continue;
+            };
             let b = d.building_geoms.bbox(i);
             let size = screen_size(&map.view, &b);
             if size < 3.0 {
@@ -395,9 +526,24 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
                 t => t.building_class(bld),
             };
             let color = colors::class_color(theme, class);
-            add_fill(&mut mesh, &d.building_geoms, &mut map.tess_buildings, i, &map.view, rect, color);
+            add_fill(
+                &mut mesh,
+                &d.building_geoms,
+                &mut map.tess_buildings,
+                i,
+                &map.view,
+                rect,
+                color,
+            );
             if size > 6.0 {
-                add_outline(&mut shapes, &d.building_geoms, i, &map.view, rect, Stroke::new(0.8, Color32::from_gray(60)));
+                add_outline(
+                    &mut shapes,
+                    &d.building_geoms,
+                    i,
+                    &map.view,
+                    rect,
+                    Stroke::new(0.8, Color32::from_gray(60)),
+                );
             }
             drawn.1 += 1;
         }
@@ -408,8 +554,18 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
         let mut ov = Vec::new();
         for o in &d.overlays {
             for poly in &o.geometry.0 {
-                let pts: Vec<Pos2> = poly.exterior().0.iter().map(|c| map.view.screen_from_world(rect, c.x, c.y)).collect();
-                ov.push(Shape::dashed_line(&pts, Stroke::new(2.0, colors::OVERLAY_LINE), 8.0, 5.0));
+                let pts: Vec<Pos2> = poly
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| map.view.screen_from_world(rect, c.x, c.y))
+                    .collect();
+                ov.push(Shape::dashed_line(
+                    &pts,
+                    Stroke::new(2.0, colors::OVERLAY_LINE),
+                    8.0,
+                    5.0,
+                ));
             }
         }
         for v in ov {
@@ -425,10 +581,21 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
         };
         for &i in &session.filter_results {
             let b = store.bbox(i);
-            if b.max_x < vis.min_x || b.min_x > vis.max_x || b.max_y < vis.min_y || b.min_y > vis.max_y {
+            if b.max_x < vis.min_x
+                || b.min_x > vis.max_x
+                || b.max_y < vis.min_y
+                || b.min_y > vis.max_y
+            {
                 continue;
             }
-            add_outline(&mut hl, store, i, &map.view, rect, Stroke::new(2.0, colors::FILTER_HIT));
+            add_outline(
+                &mut hl,
+                store,
+                i,
+                &map.view,
+                rect,
+                Stroke::new(2.0, colors::FILTER_HIT),
+            );
         }
     }
     for t in &session.selection {
@@ -436,7 +603,14 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
             Target::Parcel(i) => (&d.parcel_geoms, i),
             Target::Building(i) => (&d.building_geoms, i),
         };
-        add_outline(&mut hl, store, i, &map.view, rect, Stroke::new(3.0, colors::SELECTION));
+        add_outline(
+            &mut hl,
+            store,
+            i,
+            &map.view,
+            rect,
+            Stroke::new(3.0, colors::SELECTION),
+        );
     }
     painter.extend(hl);
     map.last_drawn = drawn;
@@ -460,18 +634,29 @@ pub fn map_ui(ui: &mut egui::Ui, session: &Session, map: &mut MapState, lang: La
     // chooser when several features were under the click
     if let Some((pos, hits)) = map.chooser.clone() {
         let mut close = false;
-        egui::Area::new(egui::Id::unique("pick_chooser")).fixed_pos(pos + Vec2::new(12.0, 12.0)).show(ui.ctx(), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.label(egui::RichText::new(tr(lang, "此处有多个要素：", "Several features here:")).strong());
-                for t in &hits {
-                    let selected = session.selection.contains(t);
-                    if ui.selectable_label(selected, feature_label(session, *t, lang)).clicked() {
-                        commands.push(Command::Select { targets: vec![*t], add: false });
-                        close = true;
+        egui::Area::new(egui::Id::unique("pick_chooser"))
+            .fixed_pos(pos + Vec2::new(12.0, 12.0))
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(tr(lang, "此处有多个要素：", "Several features here:"))
+                            .strong(),
+                    );
+                    for t in &hits {
+                        let selected = session.selection.contains(t);
+                        if ui
+                            .selectable_label(selected, feature_label(session, *t, lang))
+                            .clicked()
+                        {
+                            commands.push(Command::Select {
+                                targets: vec![*t],
+                                add: false,
+                            });
+                            close = true;
+                        }
                     }
-                }
+                });
             });
-        });
         if close {
             map.chooser = None;
         }
@@ -485,16 +670,36 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, view: &MapView) {
         return;
     }
     let pow = 10f64.powf(m.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0].into_iter().map(|k| k * pow).rfind(|v| *v <= m).unwrap_or(pow);
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|k| k * pow)
+        .rfind(|v| *v <= m)
+        .unwrap_or(pow);
     let len_pt = (nice / view.meters_per_pt()) as f32;
     let y = rect.bottom() - 18.0;
     let x0 = rect.left() + 16.0;
     let stroke = Stroke::new(2.0, Color32::from_gray(30));
     painter.line_segment([Pos2::new(x0, y), Pos2::new(x0 + len_pt, y)], stroke);
     painter.line_segment([Pos2::new(x0, y - 5.0), Pos2::new(x0, y + 1.0)], stroke);
-    painter.line_segment([Pos2::new(x0 + len_pt, y - 5.0), Pos2::new(x0 + len_pt, y + 1.0)], stroke);
-    let label = if nice >= 1000.0 { format!("{} km", nice / 1000.0) } else { format!("{nice} m") };
-    painter.text(Pos2::new(x0 + len_pt / 2.0, y - 4.0), egui::Align2::CENTER_BOTTOM, label, egui::FontId::proportional(12.0), Color32::from_gray(30));
+    painter.line_segment(
+        [
+            Pos2::new(x0 + len_pt, y - 5.0),
+            Pos2::new(x0 + len_pt, y + 1.0),
+        ],
+        stroke,
+    );
+    let label = if nice >= 1000.0 {
+        format!("{} km", nice / 1000.0)
+    } else {
+        format!("{nice} m")
+    };
+    painter.text(
+        Pos2::new(x0 + len_pt / 2.0, y - 4.0),
+        egui::Align2::CENTER_BOTTOM,
+        label,
+        egui::FontId::proportional(12.0),
+        Color32::from_gray(30),
+    );
 }
 
 #[cfg(test)]
@@ -505,7 +710,12 @@ mod tests {
     fn view_round_trips_and_fits() {
         let rect = Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0));
         let mut v = MapView::default();
-        let b = Bbox { min_x: 105.0, min_y: 36.0, max_x: 106.5, max_y: 37.5 };
+        let b = Bbox {
+            min_x: 105.0,
+            min_y: 36.0,
+            max_x: 106.5,
+            max_y: 37.5,
+        };
         v.fit(&b, rect);
         let p = v.screen_from_world(rect, 105.2, 36.3);
         let w = v.world_from_screen(rect, p);

@@ -174,16 +174,22 @@ impl StatColumn {
         !matches!(self, StatColumn::Rank | StatColumn::Code | StatColumn::Name)
     }
 
-    fn initial_width(self) -> f32 {
-        match self {
-            StatColumn::Rank => 58.0,
-            StatColumn::Code => 100.0,
-            StatColumn::Name => 110.0,
-            StatColumn::Completion | StatColumn::LookbackRate | StatColumn::RectificationRate => {
-                66.0
-            }
-            StatColumn::Hazardous => 72.0,
-            _ => 56.0,
+    fn initial_width(self, lang: Lang) -> f32 {
+        match (self, lang) {
+            (StatColumn::Rank, _) => 58.0,
+            (StatColumn::Code, _) => 100.0,
+            (StatColumn::Name, _) => 110.0,
+            (
+                StatColumn::Completion | StatColumn::LookbackRate | StatColumn::RectificationRate,
+                Lang::Zh,
+            ) => 66.0,
+            (StatColumn::Hazardous, Lang::Zh) => 72.0,
+            (_, Lang::Zh) => 56.0,
+            (StatColumn::NotSurveyed | StatColumn::InProgress, Lang::En) => 92.0,
+            (StatColumn::Hazardous, Lang::En) => 118.0,
+            (StatColumn::Completion | StatColumn::RectificationRate, Lang::En) => 90.0,
+            (StatColumn::Commercial | StatColumn::LookbackRate, Lang::En) => 84.0,
+            (_, Lang::En) => 72.0,
         }
     }
 
@@ -714,7 +720,10 @@ fn table_ui(
         .show(ui, |ui| {
             ui.style_mut().interaction.selectable_labels = false;
             let mut table = TableBuilder::new(ui)
-                .id_salt("stats_table")
+                .id_salt(match lang {
+                    Lang::Zh => "stats_table_zh",
+                    Lang::En => "stats_table_en",
+                })
                 .striped(true)
                 .resizable(true)
                 .sense(Sense::click())
@@ -723,7 +732,7 @@ fn table_ui(
                 .min_scrolled_height(0.0);
             for col in StatColumn::ALL {
                 table = table.column(
-                    Column::initial(col.initial_width())
+                    Column::initial(col.initial_width(lang))
                         .at_least(28.0)
                         .clip(true),
                 );
@@ -915,7 +924,8 @@ fn chart_ui(
         .allow_drag([false, true])
         .allow_scroll([false, true])
         .allow_boxed_zoom(false)
-        .show_x(false)
+        // show_x keeps the bar tooltips (a ruler at the bar's end); no coordinates elsewhere
+        .show_x(true)
         .show_y(false)
         .show_crosshair(false)
         .default_x_bounds(0.0, 105.0)
