@@ -156,6 +156,21 @@ def main():
         assert len(j) == 1
         cells[j[0]] = cell.intersection(region)
 
+    # Fold detached pieces (where a Voronoi edge cuts a narrow neck of the region) into the
+    # neighbouring cell with which they share the longest border, so every cell is one Polygon.
+    for i in range(k):
+        g = cells[i]
+        if not isinstance(g, MultiPolygon):
+            continue
+        parts = sorted(g.geoms, key=lambda p: -p.area)
+        cells[i] = parts[0]
+        for piece in parts[1:]:
+            j = max((j for j in range(k) if j != i),
+                    key=lambda j: piece.boundary.intersection(cells[j].boundary).length)
+            cells[j] = unary_union([cells[j], piece])
+    for i in range(k):
+        assert isinstance(cells[i], Polygon), (i, cells[i].geom_type)
+
     # North-west -> 西乡, south-east -> 新安: order seeds along the NW->SE axis (x - y).
     order = sorted(range(k), key=lambda i: seeds[i][0] - seeds[i][1])
     codes = {}
