@@ -19,6 +19,7 @@ import csv, gzip, json, math, os, random, sys
 import pyproj
 import shapefile
 from shapely.geometry import Polygon, Point, shape, mapping
+from shapely.geometry.polygon import orient
 from shapely.ops import transform  # noqa: shapely 2 still ships it
 
 SEED = 20241121
@@ -33,11 +34,18 @@ with open("villages.csv", "w", encoding="utf-8", newline="") as f:
     for v in villages:
         w.writerow([v["village_code"], v["village_name"], v["township_code"], v["township_name"], v["county_code"], "同心县"])
 counties = json.load(open(os.path.join(ADMIN, "china_counties_4490.geojson"), encoding="utf-8"))
+def rfc7946(g):
+    """Counter-clockwise exteriors, clockwise holes (RFC 7946 right-hand rule)."""
+    if g.geom_type == "Polygon":
+        return orient(g, 1.0)
+    return type(g)([orient(p, 1.0) for p in g.geoms])
+
+
 county = next(f for f in counties["features"] if str(f["properties"].get("gb")) == "156640324")
 county_geom = shape(county["geometry"]).buffer(0)
 json.dump({"type": "FeatureCollection", "features": [{"type": "Feature",
            "properties": {"name": "同心县", "kind": "county_boundary", "adcode": "640324"},
-           "geometry": mapping(county_geom.simplify(0.0005))}]},
+           "geometry": mapping(rfc7946(county_geom.simplify(0.0005)))}]},
           open("county_boundary.geojson", "w", encoding="utf-8"), ensure_ascii=False)
 
 to_gk = pyproj.Transformer.from_crs("EPSG:4490", "EPSG:4523", always_xy=True).transform
@@ -59,6 +67,13 @@ for v in villages:
 town_centres = {t: random_point_inside(county_gk, 4000) for t in sorted(towns)}
 # a township that lags behind in the campaign
 lagging = set(sorted(towns)[-2:])
+
+def later(date, lo, hi):
+    """A date lo..hi days after `date` (YYYY-MM-DD)."""
+    import datetime
+    d = datetime.date.fromisoformat(date) + datetime.timedelta(days=rng.randint(lo, hi))
+    return d.isoformat()
+
 
 SURNAMES = "马王李张杨刘海田丁金白周"
 GIVEN = ["建国", "海军", "秀兰", "文华", "志强", "玉梅", "德明", "永福", "国庆", "红霞", "学军", "晓燕"]
@@ -152,13 +167,13 @@ for tcode in sorted(towns):
                         rect = rng.choice(["待整治", "整治中", "已整治", "已整治"])
                         if rect == "已整治":
                             measure = rng.choice(MEASURES)
-                            rect_date = f"2024-{rng.randint(6, 11):02d}-{rng.randint(1, 28):02d}"
+                            rect_date = later(p["date"], 10, 120)
                     else:
                         rect = "无需整治"
                     if commercial:
                         lookback = "是" if rng.random() < 0.85 else "否"
                         if lookback == "是":
-                            lookback_at = f"2024-{rng.randint(9, 11):02d}-{rng.randint(1, 28):02d}"
+                            lookback_at = later(p["date"], 30, 200)
                 houses.append({"geom": fp, "code": f"{code}-{m + 1}", "use": use, "floors": floors, "area": round(fp.area * floors, 1),
                                "struct": rng.choice(STRUCTS) if status == "已排查" or rng.random() < 0.5 else "",
                                "year": rng.randint(1970, 2023), "people": rng.randint(1, 8) + (rng.randint(0, 30) if commercial else 0),

@@ -175,6 +175,35 @@ pub struct ImportReport {
 /// cancels the import (nothing is written).
 pub type Progress<'a> = &'a mut dyn FnMut(&str, f32) -> bool;
 
+/// Counts a value that did not fit its field (left empty), keeping the first examples.
+fn note_value_problem(
+    report: &mut ImportReport,
+    field: Field,
+    res: Result<(), crate::domain::fields::FieldError>,
+    record: impl FnOnce() -> String,
+) {
+    if let Err(e) = res {
+        let entry = report
+            .value_problems
+            .entry(field.key().to_string())
+            .or_default();
+        entry.count += 1;
+        push_example(&mut entry.examples, format!("{}: {e}", record()));
+    }
+}
+
+/// Makes a code unique among `taken` with a `#N` suffix; returns it and whether it changed.
+fn unique_code(code: String, taken: impl Fn(&str) -> bool) -> (String, bool) {
+    if !taken(&code) {
+        return (code, false);
+    }
+    let mut n = 2;
+    while taken(&format!("{code}#{n}")) {
+        n += 1;
+    }
+    (format!("{code}#{n}"), true)
+}
+
 fn push_example(list: &mut Vec<String>, text: String) {
     if list.len() < 5 {
         list.push(text);
@@ -584,7 +613,7 @@ pub fn run_import(
             report.parcels_unassigned += 1;
         }
         // 图斑编码: the source's, else village code + sequence number (the census convention)
-        let mut code = match pcode_i.and_then(|ci| f.attrs.get(ci)).and_then(attr_text) {
+        let code = match pcode_i.and_then(|ci| f.attrs.get(ci)).and_then(attr_text) {
             Some(c) => c,
             None => {
                 let n = per_village_seq.entry(village).or_insert(0);
@@ -599,32 +628,15 @@ pub fn run_import(
                 }
             }
         };
-        if parcel_by_code.contains_key(&code) {
-            duplicates += 1;
-            let mut n = 2;
-            while parcel_by_code.contains_key(&format!("{code}#{n}")) {
-                n += 1;
-            }
-            code = format!("{code}#{n}");
-        }
+        let (code, renamed) = unique_code(code, |c| parcel_by_code.contains_key(c));
+        duplicates += usize::from(renamed);
         let mut p = Parcel::new(code.clone(), village);
         for (field, si) in &pfields {
-            let Some(text) = f.attrs.get(*si).and_then(attr_text) else {
-                continue;
-            };
-            match field
-                .parse_value(&text)
-                .and_then(|v| field.set_parcel(&mut p, &v))
-            {
-                Ok(()) => {}
-                Err(e) => {
-                    let entry = report
-                        .value_problems
-                        .entry(field.key().to_string())
-                        .or_default();
-                    entry.count += 1;
-                    push_example(&mut entry.examples, format!("parcel {code}: {e}"));
-                }
+            if let Some(text) = f.attrs.get(*si).and_then(attr_text) {
+                let res = field
+                    .parse_value(&text)
+                    .and_then(|v| field.set_parcel(&mut p, &v));
+                note_value_problem(&mut report, *field, res, || format!("parcel {code}"));
             }
         }
         parcel_by_code.insert(code, idx);
@@ -692,7 +704,7 @@ pub fn run_import(
                 report.buildings_unjoined += 1;
             }
             // 房屋编码: the source's, else parcel code + house number within the parcel
-            let mut code = match bcode_i.and_then(|ci| f.attrs.get(ci)).and_then(attr_text) {
+            let code = match bcode_i.and_then(|ci| f.attrs.get(ci)).and_then(attr_text) {
                 Some(c) => c,
                 None => match parcel.and_then(|p| {
                     parcels
@@ -710,35 +722,18 @@ pub fn run_import(
                     }
                 },
             };
-            if seen.contains_key(&code) {
-                bdup += 1;
-                let mut n = 2;
-                while seen.contains_key(&format!("{code}#{n}")) {
-                    n += 1;
-                }
-                code = format!("{code}#{n}");
-            }
+            let (code, renamed) = unique_code(code, |c| seen.contains_key(c));
+            bdup += usize::from(renamed);
             seen.insert(code.clone(), ());
             let mut b = Building::new(code.clone());
             b.parcel = parcel;
             b.village = village;
             for (field, si) in &bfields {
-                let Some(text) = f.attrs.get(*si).and_then(attr_text) else {
-                    continue;
-                };
-                match field
-                    .parse_value(&text)
-                    .and_then(|v| field.set_building(&mut b, &v))
-                {
-                    Ok(()) => {}
-                    Err(e) => {
-                        let entry = report
-                            .value_problems
-                            .entry(field.key().to_string())
-                            .or_default();
-                        entry.count += 1;
-                        push_example(&mut entry.examples, format!("house {code}: {e}"));
-                    }
+                if let Some(text) = f.attrs.get(*si).and_then(attr_text) {
+                    let res = field
+                        .parse_value(&text)
+                        .and_then(|v| field.set_building(&mut b, &v));
+                    note_value_problem(&mut report, *field, res, || format!("house {code}"));
                 }
             }
             buildings.push(b);

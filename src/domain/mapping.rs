@@ -131,7 +131,13 @@ impl ImportKey {
                 }
                 Field::RectStatus => &["整治状态", "整改状态", "ZZZT", "ZGZT"],
                 Field::Measures => &["整治措施", "整改措施", "ZZCS"],
-                Field::RectDoneAt => &["整治完成日期", "整改完成日期", "整改日期", "整治日期", "ZZWCRQ"],
+                Field::RectDoneAt => &[
+                    "整治完成日期",
+                    "整改完成日期",
+                    "整改日期",
+                    "整治日期",
+                    "ZZWCRQ",
+                ],
                 Field::LookbackDone => &["回头看", "HTK"],
                 Field::LookbackAt => &["回头看日期", "HTKRQ"],
                 Field::Round => &["轮次", "排查轮次", "LC"],

@@ -512,14 +512,7 @@ impl ProjectFile {
                         .unwrap_or_default(),
                 };
                 let mp = match blob {
-                    Some(b) => {
-                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                            path: path.to_path_buf(),
-                            table: "villages",
-                            fid,
-                            source,
-                        })?)
-                    }
+                    Some(b) => decode_geom(path, "villages", fid, &b)?,
                     None => MultiPolygon(Vec::new()),
                 };
                 village_geoms.push(&mp);
@@ -551,14 +544,7 @@ impl ProjectFile {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let mp = match blob {
-                    Some(b) => {
-                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                            path: path.to_path_buf(),
-                            table: "parcels",
-                            fid,
-                            source,
-                        })?)
-                    }
+                    Some(b) => decode_geom(path, "parcels", fid, &b)?,
                     None => MultiPolygon(Vec::new()),
                 };
                 let mut p = Parcel::new(
@@ -594,14 +580,7 @@ impl ProjectFile {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let mp = match blob {
-                    Some(b) => {
-                        as_multipolygon(decode(&b).map_err(|source| StoreError::Geometry {
-                            path: path.to_path_buf(),
-                            table: "buildings",
-                            fid,
-                            source,
-                        })?)
-                    }
+                    Some(b) => decode_geom(path, "buildings", fid, &b)?,
                     None => MultiPolygon(Vec::new()),
                 };
                 let mut b = Building::new(r.get::<_, String>(2).map_err(sq(path))?);
@@ -631,13 +610,7 @@ impl ProjectFile {
                 let fid: i64 = r.get(0).map_err(sq(path))?;
                 let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
                 let Some(blob) = blob else { continue };
-                let geometry =
-                    as_multipolygon(decode(&blob).map_err(|source| StoreError::Geometry {
-                        path: path.to_path_buf(),
-                        table: "overlays",
-                        fid,
-                        source,
-                    })?);
+                let geometry = decode_geom(path, "overlays", fid, &blob)?;
                 overlays.push(Overlay {
                     name: r
                         .get::<_, Option<String>>(2)
@@ -796,6 +769,22 @@ impl ProjectFile {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(sq(&self.path))
     }
+}
+
+fn decode_geom(
+    path: &Path,
+    table: &'static str,
+    fid: i64,
+    blob: &[u8],
+) -> Result<MultiPolygon<f64>, StoreError> {
+    decode(blob)
+        .map(as_multipolygon)
+        .map_err(|source| StoreError::Geometry {
+            path: path.to_path_buf(),
+            table,
+            fid,
+            source,
+        })
 }
 
 fn as_multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
