@@ -53,3 +53,10 @@ pub const VILLAGE_LINE: Color32 = Color32::from_rgb(90, 90, 90);
 pub const OVERLAY_LINE: Color32 = Color32::from_rgb(200, 30, 30);
 /// Map background.
 pub const BACKGROUND: Color32 = Color32::from_rgb(244, 242, 236);
+
+/// Mixes a colour with white (`t` = 0 keeps it, 1 gives white): parcels are drawn in a light
+/// tint of their class so that the houses on them, in the full colour, stand out.
+pub fn lighten(c: Color32, t: f32) -> Color32 {
+    let mix = |v: u8| (f32::from(v) + (255.0 - f32::from(v)) * t.clamp(0.0, 1.0)).round() as u8;
+    Color32::from_rgb(mix(c.r()), mix(c.g()), mix(c.b()))
+}

@@ -22,6 +22,9 @@ use crate::ui::i18n::tr;
 /// Metres per degree of latitude (mean).
 const M_PER_DEG: f64 = 111_320.0;
 
+/// Closest zoom: about 5 cm per screen point.
+const MIN_DEG_PER_PT: f64 = 5e-7;
+
 /// The view: centre (lon, lat in degrees) and scale (degrees of latitude per screen point).
 /// Longitudes are scaled by `kx` = cos(latitude) of the last fitted extent, kept fixed while
 /// panning and zooming so that zooming keeps the point under the cursor exactly in place.
@@ -95,13 +98,13 @@ impl MapView {
         let w = (b.max_x - b.min_x) * self.kx();
         let h = b.max_y - b.min_y;
         let s = (w / f64::from(rect.width())).max(h / f64::from(rect.height())) * 1.05;
-        self.deg_per_pt = s.max(1e-8);
+        self.deg_per_pt = s.max(MIN_DEG_PER_PT);
     }
 
     /// Zooms by `factor` (>1 zooms in) keeping the world point under `pos` fixed.
     pub fn zoom_at(&mut self, rect: Rect, pos: Pos2, factor: f64) {
         let before = self.world_from_screen(rect, pos);
-        self.deg_per_pt = (self.deg_per_pt / factor).clamp(1e-8, 1.0);
+        self.deg_per_pt = (self.deg_per_pt / factor).clamp(MIN_DEG_PER_PT, 1.0);
         let after = self.world_from_screen(rect, pos);
         self.center[0] += before[0] - after[0];
         self.center[1] += before[1] - after[1];
@@ -492,7 +495,7 @@ pub fn map_ui(
                     i,
                     &map.view,
                     rect,
-                    color.gamma_multiply(0.85),
+                    colors::lighten(color, 0.45),
                 );
                 if detail || screen_size(&map.view, &b) > 12.0 {
                     add_outline(
