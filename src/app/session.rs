@@ -312,3 +312,122 @@ pub fn pad(b: Bbox, factor: f64) -> Bbox {
         max_y: cy + hh,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::admin::Village;
+    use crate::domain::records::{Building, Parcel};
+    use crate::domain::survey::Survey;
+    use crate::spatial::geometry::PolygonStore;
+    use crate::store::{ProjectData, SourceAttrs, write_new};
+    use geo_types::{MultiPolygon, polygon};
+
+    fn session(dir: &std::path::Path) -> Session {
+        let villages = vec![
+            Village::unassigned(),
+            Village {
+                code: "640324100001".into(),
+                name: "甲".into(),
+                township_name: "镇".into(),
+                county_name: "县".into(),
+            },
+            Village {
+                code: "640324100002".into(),
+                name: "乙".into(),
+                township_name: "镇".into(),
+                county_name: "县".into(),
+            },
+        ];
+        let mut geoms = PolygonStore::new();
+        let mut parcels = Vec::new();
+        for i in 0..6u32 {
+            let x = f64::from(i) * 0.001;
+            geoms.push(&MultiPolygon(vec![polygon![(x: 105.0 + x, y: 36.0), (x: 105.0005 + x, y: 36.0), (x: 105.0005 + x, y: 36.0005), (x: 105.0 + x, y: 36.0005)]]));
+            parcels.push(Parcel::new(format!("P{i}"), VillageId(1 + i % 2)));
+        }
+        let data = ProjectData {
+            survey: Survey::new(villages, parcels, Vec::<Building>::new()),
+            parcel_geoms: geoms,
+            building_geoms: PolygonStore::new(),
+            village_geoms: {
+                let mut v = PolygonStore::new();
+                for _ in 0..3 {
+                    v.push(&MultiPolygon(Vec::new()));
+                }
+                v
+            },
+            overlays: Vec::new(),
+        };
+        let path = dir.join("s.gpkg");
+        write_new(&path, &data, &SourceAttrs::default(), &[], false).expect("write");
+        Session::new(Project::open(&path, "t").expect("open"))
+    }
+
+    #[test]
+    fn next_unsurveyed_stays_in_the_village_and_follows_the_map() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = session(dir.path());
+        s.apply(Command::Select {
+            targets: vec![Target::Parcel(0)],
+            add: false,
+        })
+        .expect("select");
+        s.apply(Command::ClearZoomRequest).expect("clear");
+        // village 1 holds parcels 0, 2, 4
+        s.apply(Command::NextUnsurveyed { forward: true })
+            .expect("next");
+        assert_eq!(s.selection, vec![Target::Parcel(2)]);
+        assert!(s.zoom_request.is_some(), "the map follows");
+        s.apply(Command::Edit {
+            target: Target::Parcel(4),
+            values: vec![(Field::SurveyStatus, Value::Text("in_progress".into()))],
+        })
+        .expect("edit");
+        s.apply(Command::NextUnsurveyed { forward: true })
+            .expect("next");
+        assert_eq!(
+            s.selection,
+            vec![Target::Parcel(0)],
+            "skips the parcel in progress, wraps around"
+        );
+        s.apply(Command::NextUnsurveyed { forward: false })
+            .expect("prev");
+        assert_eq!(s.selection, vec![Target::Parcel(2)]);
+    }
+
+    #[test]
+    fn selection_filter_and_undo() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = session(dir.path());
+        s.apply(Command::Select {
+            targets: vec![Target::Parcel(1), Target::Parcel(3)],
+            add: false,
+        })
+        .expect("sel");
+        s.apply(Command::Select {
+            targets: vec![Target::Parcel(3)],
+            add: true,
+        })
+        .expect("toggle off");
+        assert_eq!(s.selection, vec![Target::Parcel(1)]);
+        let expr = crate::domain::filter::parse("survey_status = 未排查").expect("expr");
+        s.apply(Command::SetFilter {
+            expr: Some(expr),
+            layer: ExportLayer::Parcels,
+        })
+        .expect("filter");
+        assert_eq!(s.filter_results.len(), 6);
+        s.apply(Command::EditSelection {
+            field: Field::SurveyStatus,
+            value: Value::Text("in_progress".into()),
+        })
+        .expect("edit");
+        assert_eq!(s.filter_results.len(), 5, "results follow the edit");
+        let rev = s.revision;
+        assert!(matches!(s.apply(Command::Undo), Ok(Outcome::Undone(_))));
+        assert_eq!(s.filter_results.len(), 6);
+        assert!(s.revision > rev);
+        assert!(matches!(s.apply(Command::Undo), Ok(Outcome::Nothing)));
+    }
+}

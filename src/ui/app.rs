@@ -104,6 +104,8 @@ pub struct FangchaApp {
     commands: Vec<Command>,
     /// Time spent in the last `ui` call, ms.
     pub frame_ms: f64,
+    /// Don't pop up the report of the next import (the bundled sample on first start).
+    quiet_import: bool,
 }
 
 /// The bundled sample folder: `FANGCHA_SAMPLE_DIR`, next to the executable's repository, or the
@@ -168,6 +170,7 @@ impl FangchaApp {
             user: default_user(),
             commands: Vec::new(),
             frame_ms: 0.0,
+            quiet_import: false,
         }
     }
 
@@ -197,6 +200,7 @@ impl FangchaApp {
                 app.job = Some(if sample.is_file() {
                     Job::open(sample, app.user.clone())
                 } else {
+                    app.quiet_import = true;
                     Job::import(sample_request(sample), app.user.clone())
                 });
             }
@@ -452,7 +456,9 @@ impl FangchaApp {
                 match result {
                     JobResult::Opened(p) => self.set_project(*p),
                     JobResult::Imported { report, project } => {
-                        self.report = Some(report.to_string());
+                        if !std::mem::take(&mut self.quiet_import) {
+                            self.report = Some(report.to_string());
+                        }
                         self.set_project(*project);
                     }
                     JobResult::Exported { count, path } => {
