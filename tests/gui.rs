@@ -185,7 +185,9 @@ fn survey_a_parcel_on_the_map_then_undo() {
         .file()
         .path()
         .to_path_buf();
-    let reopened = Project::open(&path, "check").expect("reopen");
+    // the app holds the write lock: a second opener gets it read-only
+    assert!(Project::open(&path, "check").is_err());
+    let reopened = Project::open_read_only(&path, "check").expect("reopen");
     assert_eq!(
         reopened.data().survey.parcels[parcel as usize].survey_status,
         SurveyStatus::NotSurveyed

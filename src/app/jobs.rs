@@ -102,7 +102,7 @@ impl Job {
     pub fn open(path: PathBuf, user: String) -> Job {
         Job::spawn(format!("打开 {}", path.display()), move |progress| {
             progress("loading", 0.1);
-            match Project::open(&path, &user) {
+            match Project::open_for_app(&path, &user) {
                 Ok(p) => JobResult::Opened(Box::new(p)),
                 Err(e) => JobResult::Failed(format!("{}: {e}", path.display())),
             }

@@ -25,6 +25,14 @@ pub enum ProjectError {
     /// The edit was refused by the domain.
     #[error(transparent)]
     Edit(#[from] EditError),
+    /// Another fangcha holds the project's write lock.
+    #[error(
+        "{0}: the project is being edited in another fangcha (lock {1}); close it there, or open it read-only"
+    )]
+    Locked(std::path::PathBuf, std::path::PathBuf),
+    /// The lock file could not be created.
+    #[error("{0}: cannot create the lock file: {1}")]
+    LockIo(std::path::PathBuf, std::io::Error),
     /// No parcel/house with that code.
     #[error("no {layer} with code “{code}” in the project")]
     UnknownCode {
@@ -39,6 +47,8 @@ pub enum ProjectError {
 #[derive(Debug)]
 pub struct Project {
     file: ProjectFile,
+    /// The write lock (None when read-only); declared after `file` so it is released last.
+    lock: Option<crate::store::lock::ProjectLock>,
     data: ProjectData,
     parcel_index: FeatureIndex,
     building_index: FeatureIndex,
@@ -56,9 +66,42 @@ pub fn today() -> Option<SurveyDate> {
 }
 
 impl Project {
-    /// Opens a project file and loads it; `user` is written in the edit log.
+    /// Opens a project for editing and loads it; `user` is written in the edit log. Takes the
+    /// project's write lock: [`ProjectError::Locked`] when another fangcha is editing it.
     pub fn open(path: &Path, user: &str) -> Result<Project, ProjectError> {
-        let file = ProjectFile::open(path)?;
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()).into());
+        }
+        let lock = crate::store::lock::try_acquire(path)
+            .map_err(|e| ProjectError::LockIo(path.to_path_buf(), e))?
+            .ok_or_else(|| {
+                ProjectError::Locked(path.to_path_buf(), crate::store::lock::lock_path(path))
+            })?;
+        let mut p = Self::load(ProjectFile::open(path)?, user)?;
+        p.lock = Some(lock);
+        Ok(p)
+    }
+
+    /// Opens a project read-only (edits are refused); needs no lock.
+    pub fn open_read_only(path: &Path, user: &str) -> Result<Project, ProjectError> {
+        Self::load(ProjectFile::open_read_only(path)?, user)
+    }
+
+    /// Opens for editing, or read-only when another fangcha is editing the project (the app
+    /// shows a banner then).
+    pub fn open_for_app(path: &Path, user: &str) -> Result<Project, ProjectError> {
+        match Self::open(path, user) {
+            Err(ProjectError::Locked(..)) => Self::open_read_only(path, user),
+            other => other,
+        }
+    }
+
+    /// True when edits are refused (opened read-only).
+    pub fn is_read_only(&self) -> bool {
+        self.file.is_read_only()
+    }
+
+    fn load(file: ProjectFile, user: &str) -> Result<Project, ProjectError> {
         let data = file.load()?;
         let parcel_index = FeatureIndex::build(&data.parcel_geoms);
         let building_index = FeatureIndex::build(&data.building_geoms);
@@ -78,6 +121,7 @@ impl Project {
             .collect();
         Ok(Project {
             file,
+            lock: None,
             data,
             parcel_index,
             building_index,

@@ -36,8 +36,15 @@ fn default_user() -> String {
         .unwrap_or_else(|| "fangcha".into())
 }
 
+/// Opens for editing (takes the write lock; refused while another fangcha edits the project).
 fn open(path: &Path, user: &str) -> Result<Project> {
     Project::open(path, user).with_context(|| format!("cannot open project {}", path.display()))
+}
+
+/// Opens for reading (no lock: works while the app is editing the project).
+fn open_ro(path: &Path) -> Result<Project> {
+    Project::open_read_only(path, &default_user())
+        .with_context(|| format!("cannot open project {}", path.display()))
 }
 
 fn import(a: ImportArgs) -> Result<u8> {
@@ -86,7 +93,7 @@ fn stats(a: StatsArgs) -> Result<u8> {
         )
     })?;
     let conv = parse_convention(&a.convention)?;
-    let project = open(&a.project, &default_user())?;
+    let project = open_ro(&a.project)?;
     let mut rows = project.stats(level, conv);
     if a.rank {
         rank_by_completion(&mut rows, conv);
@@ -241,7 +248,7 @@ fn export(a: ExportArgs) -> Result<u8> {
         None if expr.as_ref().is_some_and(|e| e.uses_building_fields()) => ExportLayer::Buildings,
         None => ExportLayer::Parcels,
     };
-    let project = open(&a.project, &default_user())?;
+    let project = open_ro(&a.project)?;
     let picked = select(project.data(), layer, expr.as_ref());
     let n = export_geojson(project.data(), layer, &picked, &a.output)?;
     println!(
@@ -257,7 +264,7 @@ fn export(a: ExportArgs) -> Result<u8> {
 }
 
 fn check(a: CheckArgs) -> Result<u8> {
-    let project = open(&a.project, &default_user())?;
+    let project = open_ro(&a.project)?;
     let s = &project.data().survey;
     let mut n = 0usize;
     let targets = (0..s.parcels.len() as u32)
@@ -280,7 +287,7 @@ fn check(a: CheckArgs) -> Result<u8> {
 }
 
 fn log(a: LogArgs) -> Result<u8> {
-    let project = open(&a.project, &default_user())?;
+    let project = open_ro(&a.project)?;
     let target = match (&a.parcel, &a.building) {
         (Some(c), _) => Some(Target::Parcel(project.parcel_by_code(c)?)),
         (None, Some(c)) => Some(Target::Building(project.building_by_code(c)?)),

@@ -3,6 +3,7 @@
 //! the `edit_log` table.
 
 pub mod geom;
+pub mod lock;
 pub mod project_file;
 pub mod schema;
 

@@ -78,6 +78,9 @@ pub enum StoreError {
     /// The file does not exist.
     #[error("{0}: no such project file")]
     Missing(PathBuf),
+    /// The project was opened read-only (another fangcha is editing it).
+    #[error("{0}: opened read-only because another fangcha is editing it; edits are refused")]
+    ReadOnly(PathBuf),
 }
 
 /// A reference layer drawn under the survey (e.g. an urban-renewal area boundary).
@@ -434,14 +437,49 @@ fn insert_all(
 pub struct ProjectFile {
     conn: Connection,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl ProjectFile {
     /// Opens a project for reading and editing: WAL journal, `synchronous = FULL`, the
     /// GeoPackage SQL functions registered, the schema migrated if older.
     pub fn open(path: &Path) -> Result<ProjectFile, StoreError> {
+        Self::open_mode(path, false)
+    }
+
+    /// Opens a project for reading only (another process may be writing it; WAL readers see
+    /// every committed edit). [`ProjectFile::write_edit`] is refused.
+    pub fn open_read_only(path: &Path) -> Result<ProjectFile, StoreError> {
+        Self::open_mode(path, true)
+    }
+
+    /// True when opened with [`ProjectFile::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn open_mode(path: &Path, read_only: bool) -> Result<ProjectFile, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        if read_only {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sq(path))?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(sq(path))?;
+            register_functions(&conn).map_err(sq(path))?;
+            schema::check_version(&conn).map_err(|source| StoreError::Schema {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            return Ok(ProjectFile {
+                conn,
+                path: path.to_path_buf(),
+                read_only: true,
+            });
         }
         let mut conn = Connection::open_with_flags(
             path,
@@ -461,6 +499,7 @@ impl ProjectFile {
         Ok(ProjectFile {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         })
     }
 
@@ -648,6 +687,9 @@ impl ProjectFile {
         action: EditAction,
     ) -> Result<i64, StoreError> {
         let path = self.path.clone();
+        if self.read_only {
+            return Err(StoreError::ReadOnly(path));
+        }
         let tx = self.conn.transaction().map_err(sq(&path))?;
         let group: i64 = tx
             .query_row(

@@ -263,6 +263,27 @@ pub enum SchemaError {
     TooNew(i64),
 }
 
+/// Checks that a file is a fangcha project this version can read (no writes).
+pub fn check_version(conn: &Connection) -> Result<(), SchemaError> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='fangcha_meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)?;
+    if !has_meta {
+        return Err(SchemaError::NotProject);
+    }
+    let version: i64 = get_meta(conn, "schema_version")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if version > SCHEMA_VERSION {
+        return Err(SchemaError::TooNew(version));
+    }
+    Ok(())
+}
+
 /// Checks the schema version and upgrades an older project in place (in one transaction).
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let has_meta: bool = conn

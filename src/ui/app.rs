@@ -830,6 +830,24 @@ impl eframe::App for FangchaApp {
         let lang = self.lang();
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.project.is_read_only())
+        {
+            egui::Panel::top("read_only_banner").show(ui, |ui| {
+                ui.label(
+                    RichText::new(tr(
+                        lang,
+                        "只读：此项目正在另一个房查窗口中编辑，本窗口的修改不会保存。请在另一窗口中关闭后重新打开。",
+                        "Read-only: this project is being edited in another fangcha window; changes here are refused. Close it there and reopen.",
+                    ))
+                    .color(egui::Color32::WHITE)
+                    .background_color(egui::Color32::from_rgb(190, 40, 40))
+                    .strong(),
+                );
+            });
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         if self.session.is_some() {
             if self.settings.show_left {
