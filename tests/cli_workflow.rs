@@ -297,3 +297,55 @@ fn regex_like_long_decimals(text: &str) -> bool {
     }
     false
 }
+
+#[test]
+fn personal_data_is_masked_in_exports_unless_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("owners.geojson");
+    std::fs::write(
+        &src,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"TBBH":"T1","户主":"马建国","户主身份证号":"11010519491231002X","联系电话":"13812345678","备注":"见证件"},"geometry":{"type":"Polygon","coordinates":[[[105.0,36.0],[105.001,36.0],[105.001,36.001],[105.0,36.001],[105.0,36.0]]]}}]}"#,
+    )
+    .expect("write");
+    let p = dir.path().join("o.gpkg");
+    ok(&fangcha([
+        "import".as_ref(),
+        "--parcels".as_ref(),
+        src.as_os_str(),
+        "-o".as_ref(),
+        p.as_os_str(),
+    ] as [&std::ffi::OsStr; 5]));
+    let out = dir.path().join("masked.geojson");
+    ok(&fangcha([
+        "export".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ] as [&std::ffi::OsStr; 4]));
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        text.contains("110105********002X") && text.contains("138****5678"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("13812345678") && !text.contains("11010519491231002X"),
+        "{text}"
+    );
+    assert!(
+        text.contains("马建国") && text.contains("\"src:TBBH\":\"T1\""),
+        "{text}"
+    );
+    let raw = dir.path().join("raw.geojson");
+    ok(&fangcha([
+        "export".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        raw.as_os_str(),
+        "--include-personal-data".as_ref(),
+    ] as [&std::ffi::OsStr; 5]));
+    let text = std::fs::read_to_string(&raw).expect("read");
+    assert!(
+        text.contains("11010519491231002X") && text.contains("13812345678"),
+        "{text}"
+    );
+}

@@ -143,6 +143,34 @@ pub fn properties(data: &ProjectData, layer: ExportLayer, i: u32) -> JsonObject 
     o
 }
 
+/// Adds the imported source attributes of a record as `src:<name>` properties, with personal
+/// data (owner ID numbers, phone numbers) masked unless `include_personal` is set.
+pub fn add_source_attrs(props: &mut JsonObject, source_json: Option<&str>, include_personal: bool) {
+    let Some(text) = source_json else { return };
+    let Ok(Json::Object(obj)) = serde_json::from_str::<Json>(text) else {
+        return;
+    };
+    for (k, v) in obj {
+        let masked = match (&v, include_personal) {
+            (Json::String(t), false) => crate::domain::privacy::mask(&k, t).map(Json::String),
+            (Json::Number(n), false) => {
+                crate::domain::privacy::mask(&k, &n.to_string()).map(Json::String)
+            }
+            _ => None,
+        };
+        props.insert(format!("src:{k}"), masked.unwrap_or(v));
+    }
+}
+
+/// Source attributes to add to an export, by record index (empty = none).
+#[derive(Debug, Clone, Default)]
+pub struct SourceColumns {
+    /// JSON object text per record.
+    pub attrs: Vec<Option<String>>,
+    /// Keep personal data unmasked (`--include-personal-data`).
+    pub include_personal: bool,
+}
+
 /// Writes the selected records as GeoJSON; returns how many were written.
 pub fn export_geojson(
     data: &ProjectData,
@@ -150,14 +178,29 @@ pub fn export_geojson(
     indices: &[u32],
     path: &Path,
 ) -> Result<usize, WriteError> {
+    export_geojson_with(data, layer, indices, path, &SourceColumns::default())
+}
+
+/// Like [`export_geojson`], adding the imported source attributes as `src:<name>` (personal
+/// data masked unless `source.include_personal`).
+pub fn export_geojson_with(
+    data: &ProjectData,
+    layer: ExportLayer,
+    indices: &[u32],
+    path: &Path,
+    source: &SourceColumns,
+) -> Result<usize, WriteError> {
     let geoms = match layer {
         ExportLayer::Parcels => &data.parcel_geoms,
         ExportLayer::Buildings => &data.building_geoms,
     };
     write_feature_collection(
         path,
-        indices
-            .iter()
-            .map(|&i| (geoms.to_multipolygon(i), properties(data, layer, i))),
+        indices.iter().map(|&i| {
+            let mut props = properties(data, layer, i);
+            let src = source.attrs.get(i as usize).and_then(|a| a.as_deref());
+            add_source_attrs(&mut props, src, source.include_personal);
+            (geoms.to_multipolygon(i), props)
+        }),
     )
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::{CheckArgs, Command, EditArgs, ExportArgs, ImportArgs, LogArgs, StatsArgs, table};
-use crate::app::export::{ExportLayer, export_geojson, select};
+use crate::app::export::{ExportLayer, SourceColumns, export_geojson_with, select};
 use crate::app::import::{ImportRequest, run_import};
 use crate::app::project::Project;
 use crate::domain::admin::AdminLevel;
@@ -250,7 +250,19 @@ fn export(a: ExportArgs) -> Result<u8> {
     };
     let project = open_ro(&a.project)?;
     let picked = select(project.data(), layer, expr.as_ref());
-    let n = export_geojson(project.data(), layer, &picked, &a.output)?;
+    let source = SourceColumns {
+        attrs: if a.no_source_attributes {
+            Vec::new()
+        } else {
+            let l = match layer {
+                ExportLayer::Parcels => crate::domain::fields::Layer::Parcel,
+                ExportLayer::Buildings => crate::domain::fields::Layer::Building,
+            };
+            project.file().source_attrs(l)?
+        },
+        include_personal: a.include_personal_data,
+    };
+    let n = export_geojson_with(project.data(), layer, &picked, &a.output, &source)?;
     println!(
         "exported {n} {} to {}",
         if layer == ExportLayer::Parcels {

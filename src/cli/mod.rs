@@ -129,6 +129,12 @@ pub struct ExportArgs {
     /// Filter, e.g. "appraisal_grade in (C,D) and use_class=commercial", "hazardous and village_code ^= 440306017".
     #[arg(long = "where")]
     pub filter: Option<String>,
+    /// Keep owner ID numbers and phone numbers of the imported attributes unmasked.
+    #[arg(long = "include-personal-data")]
+    pub include_personal_data: bool,
+    /// Leave out the imported source attributes (src:… properties).
+    #[arg(long = "no-source-attributes")]
+    pub no_source_attributes: bool,
 }
 
 /// `fangcha check`.

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod fields;
 pub mod filter;
 pub mod mapping;
+pub mod privacy;
 pub mod records;
 pub mod rules;
 pub mod stats;

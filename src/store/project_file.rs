@@ -805,6 +805,23 @@ impl ProjectFile {
         rows.collect::<Result<Vec<_>, _>>().map_err(sq(path))
     }
 
+    /// The imported source attributes (JSON object text) of every record of a layer, by dense
+    /// index (`None` where there are none).
+    pub fn source_attrs(&self, layer: Layer) -> Result<Vec<Option<String>>, StoreError> {
+        let path = self.path.as_path();
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT source_attrs FROM \"{}\" ORDER BY fid",
+                layer.code()
+            ))
+            .map_err(sq(path))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .map_err(sq(path))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sq(path))
+    }
+
     /// `PRAGMA integrity_check` result ("ok" when sound).
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         self.conn

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, channel};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::app::export::{ExportLayer, properties};
+use crate::app::export::{ExportLayer, add_source_attrs, properties};
 use crate::app::import::ImportRequest;
 use crate::app::jobs::{Job, JobResult};
 use crate::app::project::Project;
@@ -424,10 +424,21 @@ impl FangchaApp {
             ExportLayer::Parcels => &d.parcel_geoms,
             ExportLayer::Buildings => &d.building_geoms,
         };
+        let layer = match s.filter_layer {
+            ExportLayer::Parcels => crate::domain::fields::Layer::Parcel,
+            ExportLayer::Buildings => crate::domain::fields::Layer::Building,
+        };
+        // imported attributes go along, personal data masked (the CLI can unmask)
+        let source = s.project.file().source_attrs(layer).unwrap_or_default();
         let features = s
             .filter_results
             .iter()
-            .map(|&i| (geoms.to_multipolygon(i), properties(d, s.filter_layer, i)))
+            .map(|&i| {
+                let mut props = properties(d, s.filter_layer, i);
+                let src = source.get(i as usize).and_then(|a| a.as_deref());
+                add_source_attrs(&mut props, src, false);
+                (geoms.to_multipolygon(i), props)
+            })
             .collect();
         self.job = Some(Job::export(path, features));
     }
