@@ -10,4 +10,5 @@ pub mod domain;
 pub mod io;
 pub mod spatial;
 pub mod store;
+#[cfg(feature = "gui")]
 pub mod ui;

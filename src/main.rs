@@ -19,13 +19,24 @@ fn main() -> ExitCode {
         _ => None,
     };
     match gui_path {
-        Some(path) => match fangcha::ui::app::run(path) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("fangcha: error: cannot start the window: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Some(path) => run_gui(path),
         None => fangcha::cli::main(),
     }
+}
+
+#[cfg(feature = "gui")]
+fn run_gui(path: Option<PathBuf>) -> ExitCode {
+    match fangcha::ui::app::run(path) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fangcha: error: cannot start the window: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_gui(_path: Option<PathBuf>) -> ExitCode {
+    eprintln!("fangcha: error: built without the desktop app (feature `gui`); see `fangcha --help` for the command line");
+    ExitCode::from(2)
 }

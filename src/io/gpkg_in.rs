@@ -456,6 +456,17 @@ enum Geom {
     Other(&'static str),
 }
 
+/// Decodes the polygons of a GeoPackage geometry blob (`GP` header + WKB, or plain WKB):
+/// `Ok(None)` for a non-polygonal geometry, an error in a few words for a malformed blob.
+/// Bounds-checked: counts in the blob never drive an allocation beyond the blob's size.
+pub fn decode_polygons(blob: &[u8]) -> Result<Option<geo_types::MultiPolygon<f64>>, String> {
+    let mut degenerate = 0usize;
+    match decode_gpkg_geometry(blob, &mut degenerate)? {
+        Geom::Polygons(p) => Ok(Some(geo_types::MultiPolygon(p))),
+        Geom::Other(_) => Ok(None),
+    }
+}
+
 /// Decodes a GeoPackage geometry blob (`GP` header + WKB). Plain WKB without the header is
 /// accepted too. Errors describe the problem in a few words.
 fn decode_gpkg_geometry(blob: &[u8], degenerate: &mut usize) -> Result<Geom, String> {

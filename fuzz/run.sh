@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 60) with cargo fuzz (libFuzzer).
+# Needs `cargo install cargo-fuzz`; on a stable toolchain RUSTC_BOOTSTRAP=1 enables the
+# sanitizer flags. Seed corpora live in fuzz/corpus/<target>; findings go to fuzz/artifacts/.
+# Not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")"
+SECONDS_EACH=${1:-60}
+export RUSTC_BOOTSTRAP=1
+for t in shapefile geojson gpkg_geometry; do
+  echo "== $t (${SECONDS_EACH}s)"
+  cargo fuzz run --fuzz-dir . "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=262144
+done
