@@ -37,6 +37,8 @@ fn run_gui(path: Option<PathBuf>) -> ExitCode {
 
 #[cfg(not(feature = "gui"))]
 fn run_gui(_path: Option<PathBuf>) -> ExitCode {
-    eprintln!("fangcha: error: built without the desktop app (feature `gui`); see `fangcha --help` for the command line");
+    eprintln!(
+        "fangcha: error: built without the desktop app (feature `gui`); see `fangcha --help` for the command line"
+    );
     ExitCode::from(2)
 }

@@ -355,14 +355,34 @@ fn failed_exports_leave_nothing_behind() {
     let dir = tempfile::tempdir().expect("tmp");
     let (p, _) = import_bubenec(dir.path());
     // the output folder does not exist
-    let err = fails(&fangcha(["export".as_ref(), p.as_os_str(), "-o".as_ref(), "/nonexistent-dir/x.geojson".as_ref()] as [&std::ffi::OsStr; 4]));
+    let err = fails(&fangcha([
+        "export".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        "/nonexistent-dir/x.geojson".as_ref(),
+    ] as [&std::ffi::OsStr; 4]));
     assert!(err.contains("/nonexistent-dir"), "{err}");
     // the target is a directory: the temporary file must not stay behind
     let target = dir.path().join("taken.geojson");
     std::fs::create_dir(&target).expect("mkdir");
     std::fs::write(target.join("keep"), b"x").expect("write");
-    let before: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("e").file_name()).collect();
-    fails(&fangcha(["export".as_ref(), p.as_os_str(), "-o".as_ref(), target.as_os_str()] as [&std::ffi::OsStr; 4]));
-    let after: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("e").file_name()).collect();
-    assert_eq!(before.len(), after.len(), "no temporary file left: {after:?}");
+    let before: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    fails(&fangcha([
+        "export".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        target.as_os_str(),
+    ] as [&std::ffi::OsStr; 4]));
+    let after: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "no temporary file left: {after:?}"
+    );
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use geo::Validation;
+use geo::{CoordsIter, Validation};
 use geo_types::MultiPolygon;
 
 use crate::domain::admin::{DivisionCode, Village, VillageId};
@@ -288,12 +288,26 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
     };
     report.warnings.extend(crs_warnings);
     let mut failed = 0usize;
+    let mut out_of_range = 0usize;
     for f in &mut raw.features {
         if !reprojector.transform(&mut f.geometry) {
             failed += 1;
             push_example(
                 &mut report.invalid_examples,
                 format!("feature {}: cannot be reprojected", f.source_index + 1),
+            );
+            f.geometry = MultiPolygon(Vec::new());
+        } else if let Some(c) = f.geometry.coords_iter().find(|c| !is_lon_lat(c.x, c.y)) {
+            // NaN, ±inf or 1e308 would break the geometry algorithms and the export
+            out_of_range += 1;
+            push_example(
+                &mut report.invalid_examples,
+                format!(
+                    "feature {}: coordinate ({}, {}) is not a longitude/latitude in EPSG:4490",
+                    f.source_index + 1,
+                    short_number(c.x),
+                    short_number(c.y)
+                ),
             );
             f.geometry = MultiPolygon(Vec::new());
         }
@@ -304,11 +318,18 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
             "{failed} features could not be reprojected and are kept with an empty geometry"
         ));
     }
+    if out_of_range > 0 {
+        report.invalid += out_of_range;
+        report.warnings.push(format!(
+            "{out_of_range} features have coordinates outside longitude −180…180 / latitude \
+             −90…90 after reprojection and are kept with an empty geometry"
+        ));
+    }
     for f in &raw.features {
         if f.geometry.0.is_empty() {
             continue;
         }
-        if let Err(e) = f.geometry.check_validation() {
+        if let Some(e) = validation_problem(&f.geometry) {
             report.invalid += 1;
             push_example(
                 &mut report.invalid_examples,
@@ -318,6 +339,61 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
     }
     report.features = raw.features.len();
     Ok(Loaded { raw, report })
+}
+
+/// A coordinate for a message: plain up to a million, else in scientific notation (`1e308`).
+fn short_number(v: f64) -> String {
+    if v.abs() < 1e6 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// True for a finite longitude/latitude position (degrees).
+fn is_lon_lat(x: f64, y: f64) -> bool {
+    (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)
+}
+
+/// Vertices above which a feature is checked by [`validation_problem`]'s sweep instead of geo's
+/// `Validation`, whose ring self-intersection test compares every pair of segments (a polygon
+/// of 1,000,000 vertices would take hours).
+const FULL_VALIDATION_MAX_VERTICES: usize = 10_000;
+
+/// Why a geometry is not valid (OGC simple features), or `None`.
+///
+/// Up to [`FULL_VALIDATION_MAX_VERTICES`] vertices: geo's full `Validation`. Above: each ring is
+/// checked for too few points and for self-intersections with a sweep over its segments
+/// (O(n log n) on real data); the relations between rings and parts are not checked.
+fn validation_problem(mp: &MultiPolygon<f64>) -> Option<String> {
+    if mp.coords_count() <= FULL_VALIDATION_MAX_VERTICES {
+        return mp.check_validation().err().map(|e| e.to_string());
+    }
+    for (i, polygon) in mp.0.iter().enumerate() {
+        let rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
+        for (r, ring) in rings.enumerate() {
+            let role = if r == 0 {
+                "exterior ring".to_string()
+            } else {
+                format!("interior ring at index {}", r - 1)
+            };
+            let mut distinct = ring.0.clone();
+            distinct.dedup();
+            if distinct.len() < 4 {
+                return Some(format!(
+                    "polygon at index {i} is invalid: {role} must have at least 3 distinct points"
+                ));
+            }
+            let crossing = geo::Intersections::from_iter(ring.lines())
+                .any(|(a, b, _)| a.start != b.end && a.end != b.start);
+            if crossing {
+                return Some(format!(
+                    "polygon at index {i} is invalid: {role} has a self-intersection"
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn mapping_of(
@@ -406,6 +482,22 @@ pub fn run_import(
             } else {
                 skipped.join("; ")
             },
+        });
+    }
+    if parcels_in
+        .raw
+        .features
+        .iter()
+        .all(|f| f.geometry.0.is_empty())
+    {
+        // every feature lost its geometry (cannot be reprojected, coordinates out of range)
+        let mut why = parcels_in.report.invalid_examples.clone();
+        if why.is_empty() {
+            why.extend(parcels_in.report.warnings.iter().cloned());
+        }
+        return Err(ImportError::NoFeatures {
+            path: parcels_in.raw.path.clone(),
+            skipped: why.join("; "),
         });
     }
     if !progress("reading houses", 0.15) {

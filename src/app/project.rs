@@ -72,6 +72,8 @@ impl Project {
         if !path.is_file() {
             return Err(StoreError::Missing(path.to_path_buf()).into());
         }
+        // a file that is not a fangcha project gets no lock file next to it
+        drop(ProjectFile::open_read_only(path)?);
         let lock = crate::store::lock::try_acquire(path)
             .map_err(|e| ProjectError::LockIo(path.to_path_buf(), e))?
             .ok_or_else(|| {

@@ -26,7 +26,8 @@ use crate::domain::fields::Value;
 /// Other geometry types are counted in [`RawLayer::skipped`] by type name, features without a
 /// geometry as "null geometry", empty polygons as "empty geometry", polygons with no ring of at
 /// least 3 distinct positions as "degenerate geometry" (such rings are dropped, with a warning),
-/// positions with fewer than two numbers as "invalid coordinates".
+/// positions with fewer than two numbers as "invalid coordinates". Rings whose last position
+/// does not repeat the first are closed, with a warning.
 ///
 /// Attributes: the union of the property keys in first-seen order; numbers become `Int` when
 /// written as integers (fitting i64), otherwise `Real`; arrays and objects become their JSON text.
@@ -143,6 +144,7 @@ pub fn read_geojson(path: &Path) -> Result<RawLayer, ReadError> {
     }
 
     let mut degenerate = 0usize;
+    let mut unclosed = 0usize;
     for (source_index, feature) in features.into_iter().enumerate() {
         let Some(geometry) = feature.geometry else {
             *layer
@@ -152,7 +154,7 @@ pub fn read_geojson(path: &Path) -> Result<RawLayer, ReadError> {
             continue;
         };
         let degenerate_before = degenerate;
-        let polygons = match polygons_of(&geometry.value, &mut degenerate) {
+        let polygons = match polygons_of(&geometry.value, &mut degenerate, &mut unclosed) {
             Ok(p) if p.is_empty() && degenerate > degenerate_before => Err(Skip::Degenerate),
             Ok(p) if p.is_empty() => Err(Skip::Empty),
             other => other,
@@ -179,6 +181,11 @@ pub fn read_geojson(path: &Path) -> Result<RawLayer, ReadError> {
     if degenerate > 0 {
         layer.warnings.push(format!(
             "{degenerate} rings with fewer than 3 positions were dropped"
+        ));
+    }
+    if unclosed > 0 {
+        layer.warnings.push(format!(
+            "{unclosed} rings were not closed (the last position did not repeat the first); they were closed"
         ));
     }
     Ok(layer)
@@ -342,22 +349,26 @@ impl fmt::Display for Skip {
 }
 
 /// The polygons of a geometry value, or why it is skipped.
-fn polygons_of(value: &GeometryValue, degenerate: &mut usize) -> Result<Vec<Polygon<f64>>, Skip> {
+fn polygons_of(
+    value: &GeometryValue,
+    degenerate: &mut usize,
+    unclosed: &mut usize,
+) -> Result<Vec<Polygon<f64>>, Skip> {
     match value {
-        GeometryValue::Polygon { coordinates } => {
-            Ok(polygon(coordinates, degenerate)?.into_iter().collect())
-        }
+        GeometryValue::Polygon { coordinates } => Ok(polygon(coordinates, degenerate, unclosed)?
+            .into_iter()
+            .collect()),
         GeometryValue::MultiPolygon { coordinates } => {
             let mut out = Vec::with_capacity(coordinates.len());
             for rings in coordinates {
-                out.extend(polygon(rings, degenerate)?);
+                out.extend(polygon(rings, degenerate, unclosed)?);
             }
             Ok(out)
         }
         GeometryValue::GeometryCollection { geometries } => {
             let mut out = Vec::new();
             for member in geometries {
-                match polygons_of(&member.value, degenerate) {
+                match polygons_of(&member.value, degenerate, unclosed) {
                     Ok(p) => out.extend(p),
                     Err(Skip::Empty | Skip::Degenerate) => {}
                     Err(Skip::BadPosition) => return Err(Skip::BadPosition),
@@ -370,8 +381,13 @@ fn polygons_of(value: &GeometryValue, degenerate: &mut usize) -> Result<Vec<Poly
     }
 }
 
-/// One polygon from its rings; `None` when it has no usable exterior ring.
-fn polygon(rings: &[Vec<Position>], degenerate: &mut usize) -> Result<Option<Polygon<f64>>, Skip> {
+/// One polygon from its rings; `None` when it has no usable exterior ring. Rings that are not
+/// closed are counted in `unclosed` (`Polygon::new` closes them).
+fn polygon(
+    rings: &[Vec<Position>],
+    degenerate: &mut usize,
+    unclosed: &mut usize,
+) -> Result<Option<Polygon<f64>>, Skip> {
     let mut iter = rings.iter();
     let Some(exterior) = iter.next() else {
         return Ok(None);
@@ -384,10 +400,12 @@ fn polygon(rings: &[Vec<Position>], degenerate: &mut usize) -> Result<Option<Pol
         *degenerate += 1;
         return Ok(None);
     }
+    *unclosed += usize::from(exterior.first() != exterior.last());
     let mut holes = Vec::with_capacity(rings.len().saturating_sub(1));
     for hole in iter {
         let hole = ring(hole)?;
         if usable(&hole) {
+            *unclosed += usize::from(hole.first() != hole.last());
             holes.push(LineString::from(hole));
         } else {
             *degenerate += 1;

@@ -29,7 +29,7 @@ use crate::domain::fields::Value;
 /// in the coordinates of the table's CRS (x = easting/longitude; Z and M dropped); other types are
 /// counted in [`RawLayer::skipped`] by WKB type name, NULL geometries as "null geometry", empty ones
 /// as "empty geometry", those without a ring of at least 3 distinct positions as "degenerate
-/// geometry", undecodable blobs as "invalid geometry" (with a warning quoting the first problem). Every column except the geometry and the integer primary key becomes an attribute:
+/// geometry", undecodable blobs and polygons with a NaN or infinite coordinate as "invalid geometry" (with a warning quoting the first problem). Every column except the geometry and the integer primary key becomes an attribute:
 /// INTEGER → `Int` (`Bool` when declared BOOLEAN), REAL → `Real`, TEXT → `Text`, NULL and BLOB →
 /// `Null`.
 ///
@@ -39,14 +39,21 @@ use crate::domain::fields::Value;
 ///
 /// # Errors
 /// [`ReadError::Open`] when the file does not exist; [`ReadError::Invalid`] when it is not a
-/// GeoPackage (not SQLite, or without `gpkg_contents` / `gpkg_geometry_columns`), has no feature
+/// GeoPackage (empty, not SQLite, or without `gpkg_contents` / `gpkg_geometry_columns`), has no feature
 /// table, has no polygon table (when `layer` is `None`), has no table named `layer`, or uses an
 /// `srs_id` missing from `gpkg_spatial_ref_sys`; [`ReadError::Sqlite`] for other SQLite failures.
 pub fn read_gpkg_layer(path: &Path, layer: Option<&str>) -> Result<RawLayer, ReadError> {
-    std::fs::metadata(path).map_err(|source| ReadError::Open {
+    let meta = std::fs::metadata(path).map_err(|source| ReadError::Open {
         path: path.to_path_buf(),
         source,
     })?;
+    if meta.len() == 0 {
+        // SQLite would read it as an empty database
+        return Err(ReadError::invalid(
+            path,
+            "empty file (0 bytes): not a GeoPackage",
+        ));
+    }
     let sql_err = |source: rusqlite::Error| ReadError::Sqlite {
         path: path.to_path_buf(),
         source,
@@ -631,6 +638,9 @@ fn read_polygon(w: &mut Wkb<'_>, le: bool, dims: usize) -> Result<Option<Polygon
         for _ in 0..n {
             let x = w.f64(le)?;
             let y = w.f64(le)?;
+            if !x.is_finite() || !y.is_finite() {
+                return Err("a coordinate is NaN or infinite".to_string());
+            }
             if dims > 2 {
                 w.take(8 * (dims - 2))?;
             }

@@ -45,10 +45,14 @@ const SHP_FILE_CODE: i32 = 9994;
 /// PolygonM shapes become multipolygons (Z and M are dropped); other shape types are counted in
 /// [`RawLayer::skipped`] by type name (`PolyLine`, `Point` ...), null shapes as "null geometry",
 /// polygons without parts as "empty geometry" and polygons without a ring of at least 3 distinct
-/// points as "degenerate geometry". Records marked deleted in the `.dbf` are
-/// skipped as "deleted record". A missing `.shx` (the `.shp` is read sequentially), a missing
+/// points as "degenerate geometry", polygons with a NaN or infinite coordinate as "invalid
+/// coordinates" (with a warning naming the first). Records marked deleted in the `.dbf` are
+/// skipped as "deleted record". Rings whose last point does not repeat the first are closed,
+/// with a warning. A missing `.shx` (the `.shp` is read sequentially), a missing
 /// `.dbf` (no attributes) and a `.dbf` whose record count differs from the shape count
-/// (missing attributes are empty) are warnings.
+/// (missing attributes are empty) are warnings; so is a damaged `.shx` (wrong size, entries
+/// pointing past the end of the `.shp`, overlapping or not covering it), which is then ignored
+/// and the `.shp` read sequentially.
 ///
 /// # Errors
 /// [`ReadError::Open`] when the `.shp` cannot be opened; [`ReadError::Invalid`] for files that
@@ -114,10 +118,11 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
     }
 
     // The shapes, paired with the records.
-    let mut reader = open_shape_reader(path, &mut layer.warnings)?;
+    let mut reader = open_shape_reader(path, shp_header.declared_len, &mut layer.warnings)?;
     let mut rings = RingStats::default();
     let mut shape_count = 0usize;
     let mut records_short = 0usize;
+    let mut first_non_finite: Option<usize> = None;
     for (index, shape) in reader.iter_shapes().enumerate() {
         let shape = shape.map_err(|e| shape_error(path, index, e))?;
         shape_count += 1;
@@ -157,6 +162,17 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
                 continue;
             }
         };
+        if !parts
+            .iter()
+            .all(|(coords, _)| coords.iter().all(|c| c.x.is_finite() && c.y.is_finite()))
+        {
+            *layer
+                .skipped
+                .entry("invalid coordinates".to_string())
+                .or_default() += 1;
+            first_non_finite.get_or_insert(index + 1);
+            continue;
+        }
         let degenerate_before = rings.degenerate;
         let geometry = assemble_rings(parts, &mut rings);
         if geometry.0.is_empty() {
@@ -190,6 +206,16 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
             ));
         }
         table.stats.report(table.encoding, &mut layer.warnings);
+    }
+    if let Some(first) = first_non_finite {
+        let n = layer
+            .skipped
+            .get("invalid coordinates")
+            .copied()
+            .unwrap_or(0);
+        layer.warnings.push(format!(
+            "{n} shapes have NaN or infinite coordinates and were skipped (first: shape {first})"
+        ));
     }
     rings.report(&mut layer.warnings);
     Ok(layer)
@@ -292,6 +318,7 @@ fn read_main_header(path: &Path) -> Result<MainHeader, ReadError> {
 /// Opens the shape reader, with the .shx index when it is present and consistent.
 fn open_shape_reader(
     path: &Path,
+    shp_len: u64,
     warnings: &mut Vec<String>,
 ) -> Result<ShapeReader<BufReader<File>>, ReadError> {
     let open = |p: &Path| {
@@ -314,7 +341,7 @@ fn open_shape_reader(
             warnings.push("no .shx index: the .shp was read sequentially".to_string());
             sequential(shp)
         }
-        Some(shx_path) => match shx_problem(&shx_path) {
+        Some(shx_path) => match shx_problem(&shx_path, shp_len) {
             Some(problem) => {
                 warnings.push(format!(
                     "the .shx index is damaged ({problem}): the .shp was read sequentially"
@@ -332,8 +359,11 @@ fn open_shape_reader(
     }
 }
 
-/// Why a .shx cannot be trusted, if it cannot.
-fn shx_problem(shx: &Path) -> Option<String> {
+/// Why a .shx cannot be trusted, if it cannot: a wrong file code or size, or entries that do
+/// not lie one after the other inside the `shp_len` bytes the .shp declares and cover them
+/// to the end (an index with fewer entries than the .shp has records would silently drop
+/// the rest).
+fn shx_problem(shx: &Path, shp_len: u64) -> Option<String> {
     let mut file = match File::open(shx) {
         Ok(f) => f,
         Err(e) => return Some(format!("cannot open it: {e}")),
@@ -350,12 +380,44 @@ fn shx_problem(shx: &Path) -> Option<String> {
     let words = i32::from_be_bytes([head[24], head[25], head[26], head[27]]);
     let declared = u64::try_from(words).unwrap_or(0).saturating_mul(2);
     if code != SHP_FILE_CODE {
-        Some(format!("file code {code}"))
-    } else if declared != len || !(len - SHP_HEADER_LEN).is_multiple_of(8) {
-        Some(format!("{len} bytes but its header declares {declared}"))
-    } else {
-        None
+        return Some(format!("file code {code}"));
     }
+    if declared != len || !(len - SHP_HEADER_LEN).is_multiple_of(8) {
+        return Some(format!("{len} bytes but its header declares {declared}"));
+    }
+    let entries = (len - SHP_HEADER_LEN) / 8;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut entry = [0u8; 8];
+    let mut end = SHP_HEADER_LEN;
+    for i in 1..=entries {
+        if let Err(e) = reader.read_exact(&mut entry) {
+            return Some(format!("cannot read entry {i}: {e}"));
+        }
+        let offset = i32::from_be_bytes([entry[0], entry[1], entry[2], entry[3]]);
+        let words = i32::from_be_bytes([entry[4], entry[5], entry[6], entry[7]]);
+        let (Ok(offset), Ok(words)) = (u64::try_from(offset), u64::try_from(words)) else {
+            return Some(format!("entry {i} has a negative offset or length"));
+        };
+        let start = offset * 2;
+        let record_end = start + 8 + words * 2;
+        if record_end > shp_len {
+            return Some(format!(
+                "entry {i} points past the end of the .shp (bytes {start}…{record_end} of {shp_len})"
+            ));
+        }
+        if start < end {
+            return Some(format!(
+                "entry {i} points at byte {start}, inside the header or the record before it"
+            ));
+        }
+        end = record_end;
+    }
+    if end != shp_len {
+        return Some(format!(
+            "its {entries} entries end at byte {end} but the .shp has {shp_len}"
+        ));
+    }
+    None
 }
 
 /// Turns a shape reading error into a [`ReadError`] (a record cut by the end of file is a
@@ -443,6 +505,8 @@ struct RingStats {
     orphan_holes: usize,
     /// Shapes whose rings were all counter-clockwise, grouped by nesting.
     rewound_shapes: usize,
+    /// Rings whose last point did not repeat the first, closed.
+    unclosed: usize,
 }
 
 impl RingStats {
@@ -457,6 +521,12 @@ impl RingStats {
             warnings.push(format!(
                 "{} holes (counter-clockwise rings) lie in no outer ring and were read as separate polygons",
                 self.orphan_holes
+            ));
+        }
+        if self.unclosed > 0 {
+            warnings.push(format!(
+                "{} rings were not closed (the last point did not repeat the first); they were closed",
+                self.unclosed
             ));
         }
         if self.rewound_shapes > 0 {
@@ -566,6 +636,9 @@ fn assemble_rings(parts: Vec<RingPart>, stats: &mut RingStats) -> MultiPolygon<f
         if distinct < 3 {
             stats.degenerate += 1;
             continue;
+        }
+        if !closed {
+            stats.unclosed += 1; // Polygon::new closes it
         }
         let bbox = bbox_of(&coords);
         let area = ring_area(&coords);

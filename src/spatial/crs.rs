@@ -26,7 +26,7 @@ pub enum CrsError {
     /// The layer declares no CRS and its coordinates are not lon/lat.
     #[error(
         "no coordinate reference system found (no .prj / crs member) and the coordinates \
-         (x {min_x:.0}…{max_x:.0}, y {min_y:.0}…{max_y:.0}) are not longitude/latitude; pass --crs EPSG:N, \
+         (x {min_x:.4e}…{max_x:.4e}, y {min_y:.4e}…{max_y:.4e}) are not longitude/latitude; pass --crs EPSG:N, \
          e.g. --crs EPSG:4527 for CGCS2000 3° Gauss-Krüger zone 39 with zone prefix, --crs EPSG:4545 for CM 117°E \
          without prefix"
     )]

@@ -4,7 +4,7 @@
 //! (`ST_MinX`, `ST_MaxX`, `ST_MinY`, `ST_MaxY`, `ST_IsEmpty`) the rtree triggers call.
 
 use geo_types::{Geometry, MultiPolygon};
-use geozero::{CoordDimensions, ToGeo, ToWkb};
+use geozero::{CoordDimensions, ToWkb};
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
@@ -36,12 +36,19 @@ pub fn encode_multipolygon(
     Ok(geom.to_gpkg_wkb(CoordDimensions::xy(), Some(srs_id), envelope)?)
 }
 
-/// Decodes a GeoPackageBinary blob into a geo-types geometry.
+/// Decodes a GeoPackageBinary blob into a geo-types geometry (its polygons; other geometry
+/// types decode as an empty multipolygon). Uses the import's bounds-checked decoder: a corrupt
+/// blob is an error, never an allocation driven by counts stored in the blob (fuzzing found
+/// geozero's reader aborting on such blobs).
 pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, GeomError> {
     if blob.len() < 8 || &blob[0..2] != b"GP" {
         return Err(GeomError::NotGpkg("missing GP magic"));
     }
-    Ok(geozero::wkb::GpkgWkb(blob).to_geo()?)
+    match crate::io::gpkg_in::decode_polygons(blob) {
+        Ok(Some(mp)) => Ok(Geometry::MultiPolygon(mp)),
+        Ok(None) => Ok(Geometry::MultiPolygon(MultiPolygon(Vec::new()))),
+        Err(_) => Err(GeomError::NotGpkg("malformed WKB")),
+    }
 }
 
 /// Header facts of a blob: (empty flag, envelope as [min_x, max_x, min_y, max_y] when present).

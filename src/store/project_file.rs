@@ -488,7 +488,12 @@ impl ProjectFile {
         .map_err(sq(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sq(path))?;
-        // fails with "file is not a database" for non-SQLite files
+        // check before anything writes: a file that is not a fangcha project stays untouched
+        // (fails with "file is not a database" for non-SQLite files)
+        schema::check_version(&conn).map_err(|source| StoreError::Schema {
+            path: path.to_path_buf(),
+            source,
+        })?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(sq(path))?;
         register_functions(&conn).map_err(sq(path))?;
