@@ -350,15 +350,8 @@ fn insert_all(
     let pcols = survey_columns(Layer::Parcel);
     let sql = format!(
         "INSERT INTO parcels (fid, geom, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, {})",
-        pcols
-            .iter()
-            .map(|f| format!("\"{}\"", f.key()))
-            .collect::<Vec<_>>()
-            .join(", "),
-        (0..pcols.len())
-            .map(|i| format!("?{}", i + 6))
-            .collect::<Vec<_>>()
-            .join(", ")
+        column_list(&pcols),
+        placeholders(6, pcols.len())
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
     for (i, p) in s.parcels.iter().enumerate() {
@@ -381,15 +374,8 @@ fn insert_all(
     let bcols = survey_columns(Layer::Building);
     let sql = format!(
         "INSERT INTO buildings (fid, geom, building_code, parcel_code, village_code, source_attrs, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {})",
-        bcols
-            .iter()
-            .map(|f| format!("\"{}\"", f.key()))
-            .collect::<Vec<_>>()
-            .join(", "),
-        (0..bcols.len())
-            .map(|i| format!("?{}", i + 7))
-            .collect::<Vec<_>>()
-            .join(", ")
+        column_list(&bcols),
+        placeholders(7, bcols.len())
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
     for (i, b) in s.buildings.iter().enumerate() {
@@ -576,11 +562,7 @@ impl ProjectFile {
         {
             let sql = format!(
                 "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
-                pcols
-                    .iter()
-                    .map(|f| format!("\"{}\"", f.key()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                column_list(&pcols)
             );
             let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
             let mut rows = st.query([]).map_err(sq(path))?;
@@ -612,11 +594,7 @@ impl ProjectFile {
         {
             let sql = format!(
                 "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
-                bcols
-                    .iter()
-                    .map(|f| format!("\"{}\"", f.key()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                column_list(&bcols)
             );
             let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
             let mut rows = st.query([]).map_err(sq(path))?;
@@ -833,6 +811,22 @@ impl ProjectFile {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(sq(&self.path))
     }
+}
+
+/// `"a", "b", …` for the given survey columns.
+fn column_list(cols: &[Field]) -> String {
+    cols.iter()
+        .map(|f| format!("\"{}\"", f.key()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `?first, ?first+1, …` (n SQL parameters).
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn decode_geom(
