@@ -9,4 +9,5 @@ pub mod geojson_out;
 pub mod gpkg_in;
 pub mod read;
 pub mod shp;
+mod shp_records;
 pub mod source;

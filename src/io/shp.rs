@@ -15,24 +15,26 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use encoding_rs::Encoding;
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
-use shapefile::{PolygonRing, Shape, ShapeReader};
+use shapefile::{PolygonRing, Shape};
 
 use super::encoding::{
     DbfField, DbfHeader, Decoded, decode_text, detect_dbf_encoding, display_name, hex_bytes,
     read_dbf_header, trim_text,
 };
 use super::error::ReadError;
+use super::shp_records::{decode_record, frame_records, shx_offsets};
 use super::source::{DeclaredCrs, RawFeature, RawLayer};
 use crate::domain::fields::Value;
 
 /// Size of the main file header of a .shp / .shx, in bytes.
 const SHP_HEADER_LEN: u64 = 100;
 /// The file code every .shp and .shx starts with (big-endian).
-const SHP_FILE_CODE: i32 = 9994;
+pub(crate) const SHP_FILE_CODE: i32 = 9994;
 
 /// Reads the polygon features of a Shapefile.
 ///
@@ -69,7 +71,11 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
         ..RawLayer::default()
     };
 
-    let shp_header = read_main_header(path)?;
+    let shp_bytes = std::fs::read(path).map_err(|source| ReadError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let shp_header = read_main_header(path, &shp_bytes)?;
     if shp_header.declared_len < shp_header.file_len {
         layer.warnings.push(format!(
             "{} bytes after the end declared in the .shp header were ignored",
@@ -118,13 +124,15 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
     }
 
     // The shapes, paired with the records.
-    let mut reader = open_shape_reader(path, shp_header.declared_len, &mut layer.warnings)?;
+    let declared_len = usize::try_from(shp_header.declared_len).unwrap_or(usize::MAX);
+    let records = frame_shapes(path, &shp_bytes, declared_len, &mut layer.warnings)?;
     let mut rings = RingStats::default();
     let mut shape_count = 0usize;
     let mut records_short = 0usize;
     let mut first_non_finite: Option<usize> = None;
-    for (index, shape) in reader.iter_shapes().enumerate() {
-        let shape = shape.map_err(|e| shape_error(path, index, e))?;
+    for (index, range) in records.into_iter().enumerate() {
+        let shape = decode_record(index + 1, &shp_bytes[range])
+            .map_err(|e| ReadError::invalid(path, e.to_string()))?;
         shape_count += 1;
         let attrs = match dbf.as_mut() {
             Some(table) => match table.next_record()? {
@@ -254,19 +262,10 @@ struct MainHeader {
     shape_type: i32,
 }
 
-/// Reads and checks the .shp main header (file code, declared length against the real size).
-fn read_main_header(path: &Path) -> Result<MainHeader, ReadError> {
-    let mut file = File::open(path).map_err(|source| ReadError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file_len = file
-        .metadata()
-        .map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .len();
+/// Checks the main header of the .shp held in `bytes` (file code, declared length against the
+/// real size).
+fn read_main_header(path: &Path, bytes: &[u8]) -> Result<MainHeader, ReadError> {
+    let file_len = bytes.len() as u64;
     if file_len == 0 {
         return Err(ReadError::invalid(
             path,
@@ -279,11 +278,7 @@ fn read_main_header(path: &Path) -> Result<MainHeader, ReadError> {
             format!("too short to be a shapefile ({file_len} bytes; the header alone is 100)"),
         ));
     }
-    let mut head = [0u8; 100];
-    file.read_exact(&mut head).map_err(|source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let head = &bytes[..100];
     let code = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
     if code != SHP_FILE_CODE {
         return Err(ReadError::invalid(
@@ -315,131 +310,36 @@ fn read_main_header(path: &Path) -> Result<MainHeader, ReadError> {
     })
 }
 
-/// Opens the shape reader, with the .shx index when it is present and consistent.
-fn open_shape_reader(
+/// The content ranges of the records of the .shp held in `shp`, through the .shx index when it
+/// is present and consistent, walking the records otherwise (with a warning).
+fn frame_shapes(
     path: &Path,
-    shp_len: u64,
+    shp: &[u8],
+    declared_len: usize,
     warnings: &mut Vec<String>,
-) -> Result<ShapeReader<BufReader<File>>, ReadError> {
-    let open = |p: &Path| {
-        File::open(p)
-            .map(|f| BufReader::with_capacity(1 << 16, f))
-            .map_err(|source| ReadError::Open {
-                path: p.to_path_buf(),
-                source,
-            })
-    };
-    let shp = open(path)?;
-    let sequential = |shp| {
-        ShapeReader::new(shp).map_err(|source| ReadError::Shapefile {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    match sibling_file(path, "shx") {
+) -> Result<Vec<Range<usize>>, ReadError> {
+    let offsets = match sibling_file(path, "shx") {
         None => {
             warnings.push("no .shx index: the .shp was read sequentially".to_string());
-            sequential(shp)
+            None
         }
-        Some(shx_path) => match shx_problem(&shx_path, shp_len) {
-            Some(problem) => {
-                warnings.push(format!(
-                    "the .shx index is damaged ({problem}): the .shp was read sequentially"
-                ));
-                sequential(shp)
+        Some(shx_path) => {
+            let checked = std::fs::read(&shx_path)
+                .map_err(|e| format!("cannot read it: {e}"))
+                .and_then(|shx| shx_offsets(&shx, declared_len));
+            match checked {
+                Ok(offsets) => Some(offsets),
+                Err(problem) => {
+                    warnings.push(format!(
+                        "the .shx index is damaged ({problem}): the .shp was read sequentially"
+                    ));
+                    None
+                }
             }
-            None => {
-                let shx = open(&shx_path)?;
-                ShapeReader::with_shx(shp, shx).map_err(|source| ReadError::Shapefile {
-                    path: shx_path,
-                    source,
-                })
-            }
-        },
-    }
-}
-
-/// Why a .shx cannot be trusted, if it cannot: a wrong file code or size, or entries that do
-/// not lie one after the other inside the `shp_len` bytes the .shp declares and cover them
-/// to the end (an index with fewer entries than the .shp has records would silently drop
-/// the rest).
-fn shx_problem(shx: &Path, shp_len: u64) -> Option<String> {
-    let mut file = match File::open(shx) {
-        Ok(f) => f,
-        Err(e) => return Some(format!("cannot open it: {e}")),
+        }
     };
-    let len = match file.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => return Some(format!("cannot read it: {e}")),
-    };
-    let mut head = [0u8; 100];
-    if len < SHP_HEADER_LEN || file.read_exact(&mut head).is_err() {
-        return Some(format!("only {len} bytes"));
-    }
-    let code = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-    let words = i32::from_be_bytes([head[24], head[25], head[26], head[27]]);
-    let declared = u64::try_from(words).unwrap_or(0).saturating_mul(2);
-    if code != SHP_FILE_CODE {
-        return Some(format!("file code {code}"));
-    }
-    if declared != len || !(len - SHP_HEADER_LEN).is_multiple_of(8) {
-        return Some(format!("{len} bytes but its header declares {declared}"));
-    }
-    let entries = (len - SHP_HEADER_LEN) / 8;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut entry = [0u8; 8];
-    let mut end = SHP_HEADER_LEN;
-    for i in 1..=entries {
-        if let Err(e) = reader.read_exact(&mut entry) {
-            return Some(format!("cannot read entry {i}: {e}"));
-        }
-        let offset = i32::from_be_bytes([entry[0], entry[1], entry[2], entry[3]]);
-        let words = i32::from_be_bytes([entry[4], entry[5], entry[6], entry[7]]);
-        let (Ok(offset), Ok(words)) = (u64::try_from(offset), u64::try_from(words)) else {
-            return Some(format!("entry {i} has a negative offset or length"));
-        };
-        let start = offset * 2;
-        let record_end = start + 8 + words * 2;
-        if record_end > shp_len {
-            return Some(format!(
-                "entry {i} points past the end of the .shp (bytes {start}…{record_end} of {shp_len})"
-            ));
-        }
-        if start < end {
-            return Some(format!(
-                "entry {i} points at byte {start}, inside the header or the record before it"
-            ));
-        }
-        end = record_end;
-    }
-    if end != shp_len {
-        return Some(format!(
-            "its {entries} entries end at byte {end} but the .shp has {shp_len}"
-        ));
-    }
-    None
-}
-
-/// Turns a shape reading error into a [`ReadError`] (a record cut by the end of file is a
-/// truncated file).
-fn shape_error(path: &Path, index: usize, error: shapefile::Error) -> ReadError {
-    match error {
-        shapefile::Error::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => ReadError::invalid(
-            path,
-            format!(
-                "truncated: shape record {} runs past the end of the file",
-                index + 1
-            ),
-        ),
-        shapefile::Error::IoError(source) => ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        source => ReadError::Shapefile {
-            path: path.to_path_buf(),
-            source,
-        },
-    }
+    frame_records(shp, declared_len, offsets.as_deref())
+        .map_err(|e| ReadError::invalid(path, e.to_string()))
 }
 
 /// Name of a shape type code of the .shp header.
