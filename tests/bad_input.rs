@@ -27,7 +27,7 @@
 //! | `.shp` whose header declares fewer bytes than the file has | repair: warning `N bytes after the end declared in the .shp header were ignored` |
 //! | record header declaring a content length shorter than its polygon, or negative (lying record length), with or without `.shx` | error: `x.shp: shape record 1 is malformed: 40 bytes of content, too short for its point count` / `negative content length`; without `.shx`: `truncated: shape record 3 runs past the end of the file` |
 //! | record declaring 2³¹−1 points or parts (lying counts) | error before anything is allocated: `x.shp: shape record 1 is malformed: it declares 1 parts and 2147483647 points, which need 34359738412 bytes, but its content has 136` |
-//! | record whose part index lies beyond its point count | error: `x.shp: shape record 1 is malformed: The record size declared in the file is inconsistent or invalid` |
+//! | record whose part index lies beyond its point count, or below the part before it | error: `x.shp: shape record 1 is malformed: part 1 starts at point 9, outside 0…5` |
 //! | record with an unknown shape type code (99) | error: `shape record 1 is malformed: The code ' 99 ' does not correspond to any of the ShapeType code` |
 //! | no `.shx` | repair: warning `no .shx index: the .shp was read sequentially` |
 //! | `.shx` of 0 bytes / cut in its header / cut mid-entry | repair: warning `the .shx index is damaged (only 0 bytes` / `only 60 bytes` / `121 bytes but its header declares 124): the .shp was read sequentially` |
@@ -705,7 +705,14 @@ fn lying_record_lengths_are_errors() {
     bytes[108 + 36..108 + 40].copy_from_slice(&1i32.to_le_bytes());
     bytes[108 + 44..108 + 48].copy_from_slice(&9i32.to_le_bytes());
     std::fs::write(&shp, &bytes).expect("write");
-    case.import_fails(&shp, &shp, &["shape record 1 is malformed", "record size"]);
+    case.import_fails(
+        &shp,
+        &shp,
+        &[
+            "shape record 1 is malformed",
+            "part 1 starts at point 9, outside 0…5",
+        ],
+    );
 }
 
 #[test]

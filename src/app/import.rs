@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use geo::{CoordsIter, Validation};
 use geo_types::MultiPolygon;
+use rayon::prelude::*;
 
 use crate::domain::admin::{DivisionCode, Village, VillageId};
 use crate::domain::fields::{Field, Value};
@@ -287,29 +288,48 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
         ..Default::default()
     };
     report.warnings.extend(crs_warnings);
+    // Reprojection, range check and validation, in parallel chunks (each with its own PROJ
+    // object: they are not shared between threads); the outcomes are counted in file order.
+    let checks: Vec<FeatureCheck> = raw
+        .features
+        .par_chunks_mut(FEATURES_PER_TASK)
+        .flat_map_iter(|chunk| {
+            let reprojector = Reprojector::new(&crs).ok();
+            chunk
+                .iter_mut()
+                .map(|f| check_feature(reprojector.as_ref(), &mut f.geometry))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let mut failed = 0usize;
     let mut out_of_range = 0usize;
-    for f in &mut raw.features {
-        if !reprojector.transform(&mut f.geometry) {
-            failed += 1;
-            push_example(
-                &mut report.invalid_examples,
-                format!("feature {}: cannot be reprojected", f.source_index + 1),
-            );
-            f.geometry = MultiPolygon(Vec::new());
-        } else if let Some(c) = f.geometry.coords_iter().find(|c| !is_lon_lat(c.x, c.y)) {
-            // NaN, ±inf or 1e308 would break the geometry algorithms and the export
-            out_of_range += 1;
-            push_example(
-                &mut report.invalid_examples,
-                format!(
-                    "feature {}: coordinate ({}, {}) is not a longitude/latitude in EPSG:4490",
-                    f.source_index + 1,
-                    short_number(c.x),
-                    short_number(c.y)
-                ),
-            );
-            f.geometry = MultiPolygon(Vec::new());
+    for (f, check) in raw.features.iter().zip(checks) {
+        let n = f.source_index + 1;
+        match check {
+            FeatureCheck::Valid => {}
+            FeatureCheck::Unprojectable => {
+                failed += 1;
+                push_example(
+                    &mut report.invalid_examples,
+                    format!("feature {n}: cannot be reprojected"),
+                );
+            }
+            FeatureCheck::OutOfRange(x, y) => {
+                // NaN, ±inf or 1e308 would break the geometry algorithms and the export
+                out_of_range += 1;
+                push_example(
+                    &mut report.invalid_examples,
+                    format!(
+                        "feature {n}: coordinate ({}, {}) is not a longitude/latitude in EPSG:4490",
+                        short_number(x),
+                        short_number(y)
+                    ),
+                );
+            }
+            FeatureCheck::Invalid(e) => {
+                report.invalid += 1;
+                push_example(&mut report.invalid_examples, format!("feature {n}: {e}"));
+            }
         }
     }
     if failed > 0 {
@@ -325,20 +345,46 @@ fn load(role: &str, path: &Path, req: &ImportRequest) -> Result<Loaded, ImportEr
              −90…90 after reprojection and are kept with an empty geometry"
         ));
     }
-    for f in &raw.features {
-        if f.geometry.0.is_empty() {
-            continue;
-        }
-        if let Some(e) = validation_problem(&f.geometry) {
-            report.invalid += 1;
-            push_example(
-                &mut report.invalid_examples,
-                format!("feature {}: {e}", f.source_index + 1),
-            );
-        }
-    }
     report.features = raw.features.len();
     Ok(Loaded { raw, report })
+}
+
+/// Features per parallel task of the per-feature pass (large enough that creating a PROJ
+/// object per task costs nothing next to the work).
+const FEATURES_PER_TASK: usize = 8192;
+
+/// What the per-feature pass of [`load`] found.
+enum FeatureCheck {
+    Valid,
+    /// The transformation failed; the geometry was emptied.
+    Unprojectable,
+    /// A coordinate outside lon/lat after the transformation; the geometry was emptied.
+    OutOfRange(f64, f64),
+    /// Kept, but not a valid OGC geometry (the reason).
+    Invalid(String),
+}
+
+/// Reprojects `geometry` to EPSG:4490 (`None`: the transformation could not be built), empties
+/// it when that fails or leaves a coordinate outside lon/lat, and validates what is left.
+fn check_feature(
+    reprojector: Option<&Reprojector>,
+    geometry: &mut MultiPolygon<f64>,
+) -> FeatureCheck {
+    if !reprojector.is_some_and(|r| r.transform(geometry)) {
+        *geometry = MultiPolygon(Vec::new());
+        return FeatureCheck::Unprojectable;
+    }
+    if let Some(c) = geometry.coords_iter().find(|c| !is_lon_lat(c.x, c.y)) {
+        *geometry = MultiPolygon(Vec::new());
+        return FeatureCheck::OutOfRange(c.x, c.y);
+    }
+    if geometry.0.is_empty() {
+        return FeatureCheck::Valid;
+    }
+    match validation_problem(geometry) {
+        Some(e) => FeatureCheck::Invalid(e),
+        None => FeatureCheck::Valid,
+    }
 }
 
 /// A coordinate for a message: plain up to a million, else in scientific notation (`1e308`).
@@ -463,10 +509,20 @@ pub fn run_import(
         ..Default::default()
     };
 
-    if !progress("reading parcels", 0.0) {
+    if !progress("reading parcels and houses", 0.0) {
         return Err(ImportError::Cancelled);
     }
-    let mut parcels_in = load("parcels", &req.parcels, req)?;
+    // The two layers are read side by side (each read is itself parallel inside).
+    let (parcels_read, buildings_read) = rayon::join(
+        || load("parcels", &req.parcels, req),
+        || {
+            req.buildings
+                .as_deref()
+                .map(|p| load("buildings", p, req))
+                .transpose()
+        },
+    );
+    let mut parcels_in = parcels_read?;
     if parcels_in.raw.features.is_empty() {
         let mut skipped: Vec<String> = parcels_in
             .raw
@@ -500,14 +556,7 @@ pub fn run_import(
             skipped: why.join("; "),
         });
     }
-    if !progress("reading houses", 0.15) {
-        return Err(ImportError::Cancelled);
-    }
-    let mut buildings_in = req
-        .buildings
-        .as_deref()
-        .map(|p| load("buildings", p, req))
-        .transpose()?;
+    let mut buildings_in = buildings_read?;
     if !progress("reading villages", 0.3) {
         return Err(ImportError::Cancelled);
     }
@@ -767,17 +816,32 @@ pub fn run_import(
         let mut bdup = 0usize;
         let mut per_parcel_seq: HashMap<u32, usize> = HashMap::new();
         let mut unjoined_seq = 0usize;
+        building_geoms = PolygonStore::with_capacity(bl.raw.features.len(), 0);
+        for f in &bl.raw.features {
+            building_geoms.push(&f.geometry);
+        }
+        // The parcel of each house: the one its parcel-code attribute names, else the one
+        // holding its interior point (in parallel: the point-in-polygon work dominates).
+        let joined: Vec<Option<u32>> = bl
+            .raw
+            .features
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                link_i
+                    .and_then(|li| f.attrs.get(li))
+                    .and_then(attr_text)
+                    .and_then(|c| parcel_by_code.get(&c).copied())
+                    .or_else(|| {
+                        building_geoms
+                            .interior_point(i as u32)
+                            .and_then(|[x, y]| parcel_index.pick_one(&parcel_geoms, x, y))
+                    })
+            })
+            .collect();
         for (i, f) in bl.raw.features.iter().enumerate() {
-            let idx = building_geoms.push(&f.geometry);
-            let by_attr = link_i
-                .and_then(|li| f.attrs.get(li))
-                .and_then(attr_text)
-                .and_then(|c| parcel_by_code.get(&c).copied());
-            let parcel = by_attr.or_else(|| {
-                building_geoms
-                    .interior_point(idx)
-                    .and_then(|[x, y]| parcel_index.pick_one(&parcel_geoms, x, y))
-            });
+            let idx = i as u32;
+            let parcel = joined[i];
             let village = match parcel {
                 Some(p) => parcels
                     .get(p as usize)
@@ -905,7 +969,7 @@ pub fn run_import(
         parcels: parcels_in
             .raw
             .features
-            .iter()
+            .par_iter()
             .map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs))
             .collect(),
         buildings: buildings_in
@@ -913,7 +977,7 @@ pub fn run_import(
             .map(|b| {
                 b.raw
                     .features
-                    .iter()
+                    .par_iter()
                     .map(|f| attrs_json(&b.raw.field_names, &f.attrs))
                     .collect()
             })

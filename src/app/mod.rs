@@ -2,6 +2,7 @@
 //! (edits with undo/redo, statistics, export). The GUI and the CLI both call these.
 
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod jobs;
 pub mod project;

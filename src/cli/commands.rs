@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::{CheckArgs, Command, EditArgs, ExportArgs, ImportArgs, LogArgs, StatsArgs, table};
+use super::{
+    CheckArgs, Command, EditArgs, ExportArgs, GenerateArgs, ImportArgs, LogArgs, StatsArgs, table,
+};
 use crate::app::export::{ExportLayer, SourceColumns, export_geojson_with, select};
 use crate::app::import::{ImportRequest, run_import};
 use crate::app::project::Project;
@@ -26,6 +28,7 @@ pub fn run(cmd: Command) -> Result<u8> {
         Command::Export(a) => export(a),
         Command::Check(a) => check(a),
         Command::Log(a) => log(a),
+        Command::Generate(a) => generate(a),
     }
 }
 
@@ -74,6 +77,26 @@ fn import(a: ImportArgs) -> Result<u8> {
     };
     let report = run_import(&req, &mut progress)?;
     print!("{report}");
+    Ok(0)
+}
+
+fn generate(a: GenerateArgs) -> Result<u8> {
+    let verbose = std::env::var_os("FANGCHA_PROGRESS").is_some();
+    let out = crate::app::generate::generate(&a.output, a.parcels, a.seed, |stage, f| {
+        if verbose {
+            eprintln!("[{:>3.0}%] {stage}", f * 100.0);
+        }
+        true
+    })?;
+    println!(
+        "parcels: {} ({})\nbuildings: {} ({})\nvillages: {}\nvillage names: {}",
+        out.parcel_count,
+        out.parcels.display(),
+        out.building_count,
+        out.buildings.display(),
+        out.village_count,
+        out.village_names.display()
+    );
     Ok(0)
 }
 

@@ -9,5 +9,6 @@ pub mod geojson_out;
 pub mod gpkg_in;
 pub mod read;
 pub mod shp;
+pub mod shp_out;
 mod shp_records;
 pub mod source;

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::Encoding;
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use rayon::prelude::*;
 use shapefile::{PolygonRing, Shape};
 
 use super::encoding::{
@@ -126,13 +127,25 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
     // The shapes, paired with the records.
     let declared_len = usize::try_from(shp_header.declared_len).unwrap_or(usize::MAX);
     let records = frame_shapes(path, &shp_bytes, declared_len, &mut layer.warnings)?;
+    // Records are decoded and their rings grouped in parallel; pairing with the .dbf records
+    // and the counts stay in file order.
+    let decoded: Vec<Result<DecodedShape, ReadError>> = records
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, range)| {
+            decode_record(index + 1, &shp_bytes[range])
+                .map(decode_shape)
+                .map_err(|e| ReadError::invalid(path, e.to_string()))
+        })
+        .collect();
+    drop(shp_bytes);
     let mut rings = RingStats::default();
     let mut shape_count = 0usize;
     let mut records_short = 0usize;
     let mut first_non_finite: Option<usize> = None;
-    for (index, range) in records.into_iter().enumerate() {
-        let shape = decode_record(index + 1, &shp_bytes[range])
-            .map_err(|e| ReadError::invalid(path, e.to_string()))?;
+    layer.features.reserve(decoded.len());
+    for (index, shape) in decoded.into_iter().enumerate() {
+        let shape = shape?;
         shape_count += 1;
         let attrs = match dbf.as_mut() {
             Some(table) => match table.next_record()? {
@@ -151,52 +164,26 @@ pub fn read_shapefile(path: &Path, encoding_override: Option<&str>) -> Result<Ra
             },
             None => Vec::new(),
         };
-        let parts = match shape {
-            Shape::Polygon(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
-            Shape::PolygonM(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
-            Shape::PolygonZ(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
-            Shape::NullShape => {
-                *layer
-                    .skipped
-                    .entry("null geometry".to_string())
-                    .or_default() += 1;
+        let skip = match shape {
+            DecodedShape::Polygon(geometry, stats) => {
+                rings.add(&stats);
+                layer.features.push(RawFeature {
+                    geometry,
+                    attrs,
+                    source_index: index,
+                });
                 continue;
             }
-            other => {
-                *layer
-                    .skipped
-                    .entry(shape_name(&other).to_string())
-                    .or_default() += 1;
-                continue;
+            DecodedShape::Skipped(why, stats) => {
+                rings.add(&stats);
+                why
+            }
+            DecodedShape::NonFinite => {
+                first_non_finite.get_or_insert(index + 1);
+                "invalid coordinates"
             }
         };
-        if !parts
-            .iter()
-            .all(|(coords, _)| coords.iter().all(|c| c.x.is_finite() && c.y.is_finite()))
-        {
-            *layer
-                .skipped
-                .entry("invalid coordinates".to_string())
-                .or_default() += 1;
-            first_non_finite.get_or_insert(index + 1);
-            continue;
-        }
-        let degenerate_before = rings.degenerate;
-        let geometry = assemble_rings(parts, &mut rings);
-        if geometry.0.is_empty() {
-            let key = if rings.degenerate > degenerate_before {
-                "degenerate geometry"
-            } else {
-                "empty geometry"
-            };
-            *layer.skipped.entry(key.to_string()).or_default() += 1;
-            continue;
-        }
-        layer.features.push(RawFeature {
-            geometry,
-            attrs,
-            source_index: index,
-        });
+        *layer.skipped.entry(skip.to_string()).or_default() += 1;
     }
 
     if let Some(table) = dbf.as_mut() {
@@ -342,6 +329,44 @@ fn frame_shapes(
         .map_err(|e| ReadError::invalid(path, e.to_string()))
 }
 
+/// One shape record turned into a feature geometry, or why it is skipped.
+enum DecodedShape {
+    /// A polygon, with the ring repairs made while grouping its rings.
+    Polygon(MultiPolygon<f64>, RingStats),
+    /// Not read: the reason as counted in [`RawLayer::skipped`].
+    Skipped(&'static str, RingStats),
+    /// A NaN or infinite coordinate.
+    NonFinite,
+}
+
+/// Turns a decoded shape into a multipolygon (see [`read_shapefile`] for what is skipped).
+fn decode_shape(shape: Shape) -> DecodedShape {
+    let parts = match shape {
+        Shape::Polygon(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
+        Shape::PolygonM(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
+        Shape::PolygonZ(p) => ring_coords(p.into_inner(), |pt| Coord { x: pt.x, y: pt.y }),
+        Shape::NullShape => return DecodedShape::Skipped("null geometry", RingStats::default()),
+        other => return DecodedShape::Skipped(shape_name(&other), RingStats::default()),
+    };
+    if !parts
+        .iter()
+        .all(|(coords, _)| coords.iter().all(|c| c.x.is_finite() && c.y.is_finite()))
+    {
+        return DecodedShape::NonFinite;
+    }
+    let mut stats = RingStats::default();
+    let geometry = assemble_rings(parts, &mut stats);
+    if geometry.0.is_empty() {
+        let why = if stats.degenerate > 0 {
+            "degenerate geometry"
+        } else {
+            "empty geometry"
+        };
+        return DecodedShape::Skipped(why, stats);
+    }
+    DecodedShape::Polygon(geometry, stats)
+}
+
 /// Name of a shape type code of the .shp header.
 fn shape_type_name(code: i32) -> String {
     match code {
@@ -410,6 +435,13 @@ struct RingStats {
 }
 
 impl RingStats {
+    fn add(&mut self, other: &RingStats) {
+        self.degenerate += other.degenerate;
+        self.orphan_holes += other.orphan_holes;
+        self.rewound_shapes += other.rewound_shapes;
+        self.unclosed += other.unclosed;
+    }
+
     fn report(&self, warnings: &mut Vec<String>) {
         if self.degenerate > 0 {
             warnings.push(format!(

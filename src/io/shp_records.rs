@@ -202,6 +202,19 @@ fn check_counts(content: &[u8]) -> Result<(), String> {
             content.len()
         ));
     }
+    // Part k runs from index k to index k+1 (the last to NumPoints): the indices must rise
+    // within 0..=NumPoints, or a part's length would be read from garbage.
+    let mut previous = 0i64;
+    for k in 0..parts as usize {
+        let index = i64::from(le_i32(content, points_at + 4 + 4 * k).unwrap_or(-1));
+        if index < previous || index > points as i64 {
+            return Err(format!(
+                "part {} starts at point {index}, outside {previous}…{points}",
+                k + 1
+            ));
+        }
+        previous = index;
+    }
     Ok(())
 }
 
@@ -272,6 +285,21 @@ mod tests {
         };
         assert!(err.to_string().contains("negative part count"), "{err}");
         assert!(decode_record(1, &[5, 0]).is_err());
+        // A part index below the previous one or past the point count (the fuzzer's second
+        // case: a negative start made the crate reserve 16 GB).
+        let mut content = polygon_content(2, 4, 4);
+        content.truncate(44);
+        content.extend_from_slice(&0i32.to_le_bytes());
+        content.extend_from_slice(&(-1_000_000_000i32).to_le_bytes());
+        content.extend_from_slice(&[0u8; 64]);
+        let Err(err) = decode_record(3, &content) else {
+            panic!("decoded")
+        };
+        assert!(
+            err.to_string()
+                .contains("part 2 starts at point -1000000000"),
+            "{err}"
+        );
     }
 
     fn shp_with(contents: &[Vec<u8>]) -> Vec<u8> {

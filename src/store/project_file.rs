@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use geo_types::{Geometry, MultiPolygon};
+use rayon::prelude::*;
 use rusqlite::{Connection, OpenFlags, params, params_from_iter};
 
 use super::geom::{GeomError, decode, encode_multipolygon, register_functions};
@@ -250,7 +251,8 @@ pub fn write_new(
     {
         let mut conn = Connection::open(&tmp_path).map_err(sq(&tmp_path))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;",
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096; \
+             PRAGMA cache_size = -262144; PRAGMA locking_mode = EXCLUSIVE;",
         )
         .map_err(sq(&tmp_path))?;
         register_functions(&conn).map_err(sq(&tmp_path))?;
@@ -354,13 +356,10 @@ fn insert_all(
         placeholders(6, pcols.len())
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
-    for (i, p) in s.parcels.iter().enumerate() {
-        let fid = i as i64 + 1;
-        let bbox = data.parcel_geoms.bbox(i as u32);
-        let blob = encode_multipolygon(&data.parcel_geoms.to_multipolygon(i as u32), SRS_ID, &bbox)
-            .map_err(geom_err("parcels", fid))?;
+    insert_pipelined(&data.parcel_geoms, "parcels", path, |i, blob| {
+        let p = &s.parcels[i];
         let mut vals: Vec<rusqlite::types::Value> = vec![
-            fid.into(),
+            (i as i64 + 1).into(),
             blob.into(),
             p.code.clone().into(),
             village_code_of(s, p.village).map(str::to_string).into(),
@@ -368,7 +367,8 @@ fn insert_all(
         ];
         vals.extend(pcols.iter().map(|f| to_sql(&f.get_parcel(p))));
         st.execute(params_from_iter(vals)).map_err(sq(path))?;
-    }
+        Ok(())
+    })?;
 
     // buildings
     let bcols = survey_columns(Layer::Building);
@@ -378,21 +378,14 @@ fn insert_all(
         placeholders(7, bcols.len())
     );
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
-    for (i, b) in s.buildings.iter().enumerate() {
-        let fid = i as i64 + 1;
-        let bbox = data.building_geoms.bbox(i as u32);
-        let blob = encode_multipolygon(
-            &data.building_geoms.to_multipolygon(i as u32),
-            SRS_ID,
-            &bbox,
-        )
-        .map_err(geom_err("buildings", fid))?;
+    insert_pipelined(&data.building_geoms, "buildings", path, |i, blob| {
+        let b = &s.buildings[i];
         let parcel_code = b
             .parcel
             .and_then(|p| s.parcels.get(p as usize))
             .map(|p| p.code.clone());
         let mut vals: Vec<rusqlite::types::Value> = vec![
-            fid.into(),
+            (i as i64 + 1).into(),
             blob.into(),
             b.code.clone().into(),
             parcel_code.into(),
@@ -401,7 +394,8 @@ fn insert_all(
         ];
         vals.extend(bcols.iter().map(|f| to_sql(&f.get_building(b))));
         st.execute(params_from_iter(vals)).map_err(sq(path))?;
-    }
+        Ok(())
+    })?;
 
     // overlays
     let mut st = conn
@@ -414,6 +408,58 @@ fn insert_all(
             .map_err(geom_err("overlays", i as i64 + 1))?;
         st.execute(params![blob, o.name, o.kind, o.source])
             .map_err(sq(path))?;
+    }
+    Ok(())
+}
+
+/// Features whose geometry blobs are encoded together, in parallel, while the previous batch
+/// is being inserted.
+const INSERT_BATCH: usize = 16_384;
+
+/// Encodes the geometry blobs of every feature of `geoms` in parallel batches and hands each
+/// (feature index, blob) to `insert` in order; the next batch is encoded while the current one
+/// is inserted, so SQLite's single writer and the encoding use both cores.
+fn insert_pipelined(
+    geoms: &PolygonStore,
+    table: &'static str,
+    path: &Path,
+    mut insert: impl FnMut(usize, Vec<u8>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let encode_batch = |start: usize| -> Result<Vec<Vec<u8>>, StoreError> {
+        let end = (start + INSERT_BATCH).min(geoms.len());
+        (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let bbox = geoms.bbox(i as u32);
+                encode_multipolygon(&geoms.to_multipolygon(i as u32), SRS_ID, &bbox).map_err(
+                    |source| StoreError::Geometry {
+                        path: path.to_path_buf(),
+                        table,
+                        fid: i as i64 + 1,
+                        source,
+                    },
+                )
+            })
+            .collect()
+    };
+    let mut start = 0;
+    let mut current = encode_batch(0)?;
+    while start < geoms.len() {
+        let next_start = start + INSERT_BATCH;
+        // The SQLite statement stays on this thread; only the encoding is handed to rayon.
+        let mut next: Result<Vec<Vec<u8>>, StoreError> = Ok(Vec::new());
+        let inserted = rayon::in_place_scope(|scope| {
+            if next_start < geoms.len() {
+                scope.spawn(|_| next = encode_batch(next_start));
+            }
+            for (k, blob) in current.into_iter().enumerate() {
+                insert(start + k, blob)?;
+            }
+            Ok::<(), StoreError>(())
+        });
+        inserted?;
+        current = next?;
+        start = next_start;
     }
     Ok(())
 }
