@@ -471,23 +471,48 @@ fn mapping_of(
     m
 }
 
-fn attrs_json(names: &[String], attrs: &[Value]) -> String {
-    let obj: serde_json::Map<String, serde_json::Value> = names
-        .iter()
-        .zip(attrs)
-        .map(|(k, v)| {
-            let j = match v {
-                Value::Null => serde_json::Value::Null,
-                Value::Bool(b) => serde_json::Value::Bool(*b),
-                Value::Int(i) => serde_json::Value::from(*i),
-                Value::Real(r) => serde_json::Number::from_f64(*r)
-                    .map_or(serde_json::Value::Null, serde_json::Value::Number),
-                Value::Text(t) => serde_json::Value::String(t.clone()),
-            };
-            (k.clone(), j)
-        })
-        .collect();
-    serde_json::Value::Object(obj).to_string()
+/// The source attributes of one feature as a JSON object (field order kept; a repeated field
+/// name keeps its first value).
+struct AttrsJson<'a> {
+    names: &'a [String],
+    attrs: &'a [Value],
+    unique_names: bool,
+}
+
+impl serde::Serialize for AttrsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (i, (k, v)) in self.names.iter().zip(self.attrs).enumerate() {
+            if !self.unique_names && self.names[..i].contains(k) {
+                continue;
+            }
+            match v {
+                Value::Null => map.serialize_entry(k, &())?,
+                Value::Bool(b) => map.serialize_entry(k, b)?,
+                Value::Int(n) => map.serialize_entry(k, n)?,
+                Value::Real(r) if r.is_finite() => map.serialize_entry(k, r)?,
+                Value::Real(_) => map.serialize_entry(k, &())?,
+                Value::Text(t) => map.serialize_entry(k, t)?,
+            }
+        }
+        map.end()
+    }
+}
+
+fn attrs_json(names: &[String], attrs: &[Value], unique_names: bool) -> String {
+    serde_json::to_string(&AttrsJson {
+        names,
+        attrs,
+        unique_names,
+    })
+    .unwrap_or_else(|_| "{}".to_string())
+}
+
+/// True when no field name repeats.
+fn names_unique(names: &[String]) -> bool {
+    let set: std::collections::HashSet<&String> = names.iter().collect();
+    set.len() == names.len()
 }
 
 fn attr_text(v: &Value) -> Option<String> {
@@ -966,19 +991,23 @@ pub fn run_import(
         return Err(ImportError::Cancelled);
     }
     let source = SourceAttrs {
-        parcels: parcels_in
-            .raw
-            .features
-            .par_iter()
-            .map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs))
-            .collect(),
+        parcels: {
+            let unique = names_unique(&parcels_in.raw.field_names);
+            parcels_in
+                .raw
+                .features
+                .par_iter()
+                .map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs, unique))
+                .collect()
+        },
         buildings: buildings_in
             .as_ref()
             .map(|b| {
+                let unique = names_unique(&b.raw.field_names);
                 b.raw
                     .features
                     .par_iter()
-                    .map(|f| attrs_json(&b.raw.field_names, &f.attrs))
+                    .map(|f| attrs_json(&b.raw.field_names, &f.attrs, unique))
                     .collect()
             })
             .unwrap_or_default(),

@@ -29,6 +29,7 @@ pub fn run(cmd: Command) -> Result<u8> {
         Command::Check(a) => check(a),
         Command::Log(a) => log(a),
         Command::Generate(a) => generate(a),
+        Command::Bench(a) => super::bench::bench(a),
     }
 }
 

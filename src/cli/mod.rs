@@ -1,6 +1,7 @@
 //! Command-line interface (clap). Every subcommand calls the same library code as the app.
 //! Exit codes: 0 ok, 1 check failures found, 2 error (one line naming the file).
 
+mod bench;
 mod commands;
 mod table;
 
@@ -36,6 +37,27 @@ pub enum Command {
     /// Write a generated prefecture (real 昌吉州 village codes, generated parcels and houses)
     /// as GBK Shapefiles, for benchmarks and demos.
     Generate(GenerateArgs),
+    /// Generate (or reuse) a prefecture and measure import, open, pick, statistics, edits,
+    /// frame preparation and memory against DESIGN §6, with GDAL's ogr2ogr for comparison.
+    Bench(BenchArgs),
+}
+
+/// `fangcha bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Number of parcels (图斑); about as many houses.
+    #[arg(long, default_value_t = 100_000)]
+    pub parcels: usize,
+    /// Folder for the generated data and the bench project (default ./fangcha-bench-N); data of
+    /// the same size and seed left there by an earlier run is reused.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seed of the generated data and of the random picks and edits.
+    #[arg(long, default_value_t = 20_241_121)]
+    pub seed: u64,
+    /// Do not time ogr2ogr even when it is installed.
+    #[arg(long = "no-ogr2ogr")]
+    pub no_ogr2ogr: bool,
 }
 
 /// `fangcha generate`.

@@ -37,13 +37,18 @@ pub trait Coded: Sized + Copy + 'static {
         if let Ok(n) = t.parse::<u8>() {
             return Self::from_index(n);
         }
-        let norm = |s: &str| s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        let tn = norm(t);
+        // Exact spellings first (what imports mostly hold), then the loose comparison.
+        if let Some(v) = Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.label_zh() == t || v.code() == t)
+        {
+            return Some(v);
+        }
         Self::ALL.iter().copied().find(|v| {
-            v.code() == tn
-                || v.label_zh() == t
-                || norm(v.label_en()) == tn
-                || v.aliases().iter().any(|a| *a == t || norm(a) == tn)
+            loose_eq(v.code(), t)
+                || loose_eq(v.label_en(), t)
+                || v.aliases().iter().any(|a| *a == t || loose_eq(a, t))
         })
     }
     /// The label in the requested language.
@@ -53,6 +58,15 @@ pub trait Coded: Sized + Copy + 'static {
             Lang::En => self.label_en(),
         }
     }
+}
+
+/// Equal after trimming, ASCII lower-casing and reading ' ' and '-' as '_' (no allocation).
+fn loose_eq(a: &str, b: &str) -> bool {
+    let fold = |c: char| match c {
+        ' ' | '-' => '_',
+        c => c.to_ascii_lowercase(),
+    };
+    a.trim().chars().map(fold).eq(b.trim().chars().map(fold))
 }
 
 /// User-interface and report language.

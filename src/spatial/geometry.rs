@@ -210,12 +210,27 @@ impl PolygonStore {
         MultiPolygon(polys)
     }
 
-    /// A point guaranteed inside the feature when it has area (geo's interior point), else its
-    /// bbox centre; `None` for an empty geometry.
+    /// A point inside the feature when it has area (the vertex centroid of its first ring when
+    /// that lies inside, else geo's interior point), else its bbox centre; `None` for an empty
+    /// geometry.
     pub fn interior_point(&self, i: u32) -> Option<[f64; 2]> {
         let b = self.bbox(i);
         if b.is_empty() {
             return None;
+        }
+        // Fast path: the vertex centroid of the first outer ring, when it lies inside (true
+        // of every convex and most concave footprints); else geo's interior point.
+        if let Some(ring) = self.rings(i).next()
+            && ring.len() > 1
+        {
+            let n = (ring.len() - 1) as f64;
+            let (sx, sy) = ring[..ring.len() - 1]
+                .iter()
+                .fold((0.0, 0.0), |(sx, sy), &[x, y]| (sx + x, sy + y));
+            let (cx, cy) = (sx / n, sy / n);
+            if cx.is_finite() && cy.is_finite() && self.contains_point(i, cx, cy) {
+                return Some([cx, cy]);
+            }
         }
         let mp = self.to_multipolygon(i);
         match mp.interior_point() {

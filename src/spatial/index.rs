@@ -45,6 +45,20 @@ impl FeatureIndex {
         self.tree.size() == 0
     }
 
+    /// The box of every indexed feature ([`Bbox::EMPTY`] when the index is empty); O(1).
+    pub fn extent(&self) -> Bbox {
+        if self.tree.size() == 0 {
+            return Bbox::EMPTY;
+        }
+        let env = self.tree.root().envelope();
+        Bbox {
+            min_x: env.lower()[0],
+            min_y: env.lower()[1],
+            max_x: env.upper()[0],
+            max_y: env.upper()[1],
+        }
+    }
+
     /// Features whose box intersects the query box (candidates; not exact).
     pub fn query_box(&self, b: &Bbox) -> Vec<u32> {
         let env = AABB::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]);

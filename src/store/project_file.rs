@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use geo_types::{Geometry, MultiPolygon};
 use rayon::prelude::*;
-use rusqlite::{Connection, OpenFlags, params, params_from_iter};
+use rusqlite::{Connection, OpenFlags, params};
 
 use super::geom::{GeomError, decode, encode_multipolygon, register_functions};
 use super::schema::{self, SRS_ID, SchemaError, survey_columns};
@@ -249,7 +249,14 @@ pub fn write_new(
         })?;
     let tmp_path = tmp.path().to_path_buf();
     {
-        let mut conn = Connection::open(&tmp_path).map_err(sq(&tmp_path))?;
+        // One thread writes this file: SQLite's own locking is not needed.
+        let mut conn = Connection::open_with_flags(
+            &tmp_path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sq(&tmp_path))?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096; \
              PRAGMA cache_size = -262144; PRAGMA locking_mode = EXCLUSIVE;",
@@ -358,15 +365,19 @@ fn insert_all(
     let mut st = conn.prepare(&sql).map_err(sq(path))?;
     insert_pipelined(&data.parcel_geoms, "parcels", path, |i, blob| {
         let p = &s.parcels[i];
-        let mut vals: Vec<rusqlite::types::Value> = vec![
-            (i as i64 + 1).into(),
-            blob.into(),
-            p.code.clone().into(),
-            village_code_of(s, p.village).map(str::to_string).into(),
-            source.parcels.get(i).cloned().into(),
-        ];
-        vals.extend(pcols.iter().map(|f| to_sql(&f.get_parcel(p))));
-        st.execute(params_from_iter(vals)).map_err(sq(path))?;
+        // Bound in place: no row vector, no copies of the strings.
+        let bind = |st: &mut rusqlite::Statement<'_>| -> rusqlite::Result<usize> {
+            st.raw_bind_parameter(1, i as i64 + 1)?;
+            st.raw_bind_parameter(2, &blob)?;
+            st.raw_bind_parameter(3, &p.code)?;
+            st.raw_bind_parameter(4, village_code_of(s, p.village))?;
+            st.raw_bind_parameter(5, source.parcels.get(i))?;
+            for (k, f) in pcols.iter().enumerate() {
+                st.raw_bind_parameter(6 + k, to_sql(&f.get_parcel(p)))?;
+            }
+            st.raw_execute()
+        };
+        bind(&mut st).map_err(sq(path))?;
         Ok(())
     })?;
 
@@ -383,17 +394,20 @@ fn insert_all(
         let parcel_code = b
             .parcel
             .and_then(|p| s.parcels.get(p as usize))
-            .map(|p| p.code.clone());
-        let mut vals: Vec<rusqlite::types::Value> = vec![
-            (i as i64 + 1).into(),
-            blob.into(),
-            b.code.clone().into(),
-            parcel_code.into(),
-            village_code_of(s, b.village).map(str::to_string).into(),
-            source.buildings.get(i).cloned().into(),
-        ];
-        vals.extend(bcols.iter().map(|f| to_sql(&f.get_building(b))));
-        st.execute(params_from_iter(vals)).map_err(sq(path))?;
+            .map(|p| p.code.as_str());
+        let bind = |st: &mut rusqlite::Statement<'_>| -> rusqlite::Result<usize> {
+            st.raw_bind_parameter(1, i as i64 + 1)?;
+            st.raw_bind_parameter(2, &blob)?;
+            st.raw_bind_parameter(3, &b.code)?;
+            st.raw_bind_parameter(4, parcel_code)?;
+            st.raw_bind_parameter(5, village_code_of(s, b.village))?;
+            st.raw_bind_parameter(6, source.buildings.get(i))?;
+            for (k, f) in bcols.iter().enumerate() {
+                st.raw_bind_parameter(7 + k, to_sql(&f.get_building(b)))?;
+            }
+            st.raw_execute()
+        };
+        bind(&mut st).map_err(sq(path))?;
         Ok(())
     })?;
 

@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use egui::{Color32, Mesh, Pos2, Rect, Sense, Shape, Stroke, Vec2};
+use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
 
 use crate::app::session::{Command, Session};
 use crate::domain::codes::Lang;
@@ -18,6 +18,7 @@ use crate::domain::edit::Target;
 use crate::spatial::geometry::{Bbox, PolygonStore};
 use crate::ui::colors;
 use crate::ui::i18n::tr;
+use crate::ui::map_layers::{LayerFrame, LayerKey, add_outline, prepare_layers};
 
 /// Metres per degree of latitude (mean).
 const M_PER_DEG: f64 = 111_320.0;
@@ -54,7 +55,8 @@ impl Default for MapView {
 }
 
 impl MapView {
-    fn kx(&self) -> f64 {
+    /// The horizontal scale factor in use: `kx` = cos(φ₀), kept within 0.05…1.
+    pub fn kx_factor(&self) -> f64 {
         self.kx.clamp(0.05, 1.0)
     }
 
@@ -62,7 +64,7 @@ impl MapView {
     pub fn screen_from_world(&self, rect: Rect, lon: f64, lat: f64) -> Pos2 {
         let c = rect.center();
         Pos2::new(
-            c.x + ((lon - self.center[0]) * self.kx() / self.deg_per_pt) as f32,
+            c.x + ((lon - self.center[0]) * self.kx_factor() / self.deg_per_pt) as f32,
             c.y - ((lat - self.center[1]) / self.deg_per_pt) as f32,
         )
     }
@@ -71,7 +73,7 @@ impl MapView {
     pub fn world_from_screen(&self, rect: Rect, pos: Pos2) -> [f64; 2] {
         let c = rect.center();
         [
-            self.center[0] + f64::from(pos.x - c.x) * self.deg_per_pt / self.kx(),
+            self.center[0] + f64::from(pos.x - c.x) * self.deg_per_pt / self.kx_factor(),
             self.center[1] - f64::from(pos.y - c.y) * self.deg_per_pt,
         ]
     }
@@ -95,7 +97,7 @@ impl MapView {
         }
         self.center = [(b.min_x + b.max_x) / 2.0, (b.min_y + b.max_y) / 2.0];
         self.kx = self.center[1].to_radians().cos();
-        let w = (b.max_x - b.min_x) * self.kx();
+        let w = (b.max_x - b.min_x) * self.kx_factor();
         let h = b.max_y - b.min_y;
         let s = (w / f64::from(rect.width())).max(h / f64::from(rect.height())) * 1.05;
         self.deg_per_pt = s.max(MIN_DEG_PER_PT);
@@ -126,7 +128,8 @@ pub struct TessCache {
 }
 
 impl TessCache {
-    fn get(&mut self, store: &PolygonStore, i: u32) -> &[u32] {
+    /// The triangulation of feature `i`, computed on first use.
+    pub fn get(&mut self, store: &PolygonStore, i: u32) -> &[u32] {
         if self.tris.len() < store.len() {
             self.tris.resize(store.len(), None);
         }
@@ -166,6 +169,21 @@ pub fn tessellate(store: &PolygonStore, i: u32) -> Box<[u32]> {
     out.into_boxed_slice()
 }
 
+/// The dot raster of a prepared frame, uploaded as a texture, with the key it was made for.
+pub struct RasterTexture {
+    pub key: LayerKey,
+    pub handle: egui::TextureHandle,
+}
+
+impl std::fmt::Debug for RasterTexture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RasterTexture")
+            .field("key", &self.key)
+            .field("texture", &self.handle.id())
+            .finish()
+    }
+}
+
 /// Persistent state of the map widget.
 #[derive(Debug, Default)]
 pub struct MapState {
@@ -197,6 +215,13 @@ pub struct MapState {
     pub show_villages: bool,
     /// Show overlays.
     pub show_overlays: bool,
+    /// The data layers prepared for the last view (reused while nothing that decides them
+    /// changes).
+    pub layer_cache: Option<LayerFrame>,
+    /// The dot raster of the last prepared frame on the GPU, with the key it was made for.
+    pub raster_texture: Option<RasterTexture>,
+    /// Features drawn as dots in the last frame (parcels, houses).
+    pub last_dots: (usize, usize),
 }
 
 impl MapState {
@@ -261,57 +286,6 @@ pub fn feature_label(session: &Session, t: Target, lang: Lang) -> String {
             format!("{} {}{usage}{grade}", tr(lang, "房屋", "House"), b.code)
         }),
     }
-}
-
-fn add_fill(
-    mesh: &mut Mesh,
-    store: &PolygonStore,
-    tess: &mut TessCache,
-    i: u32,
-    view: &MapView,
-    rect: Rect,
-    color: Color32,
-) {
-    let tris = tess.get(store, i);
-    if tris.is_empty() {
-        return;
-    }
-    let base = mesh.vertices.len() as u32;
-    for ring in store.rings(i) {
-        for &[x, y] in ring {
-            mesh.colored_vertex(view.screen_from_world(rect, x, y), color);
-        }
-    }
-    let n = mesh.vertices.len() as u32 - base;
-    for t in tris.chunks_exact(3) {
-        if t[0] < n && t[1] < n && t[2] < n {
-            mesh.add_triangle(base + t[0], base + t[1], base + t[2]);
-        }
-    }
-}
-
-fn add_outline(
-    shapes: &mut Vec<Shape>,
-    store: &PolygonStore,
-    i: u32,
-    view: &MapView,
-    rect: Rect,
-    stroke: Stroke,
-) {
-    for ring in store.rings(i) {
-        let pts: Vec<Pos2> = ring
-            .iter()
-            .map(|&[x, y]| view.screen_from_world(rect, x, y))
-            .collect();
-        if pts.len() >= 2 {
-            shapes.push(Shape::closed_line(pts, stroke));
-        }
-    }
-}
-
-fn screen_size(view: &MapView, b: &Bbox) -> f32 {
-    let kx = view.kx();
-    (((b.max_x - b.min_x) * kx).max(b.max_y - b.min_y) / view.deg_per_pt) as f32
 }
 
 /// Shows the map and pushes the commands the user's clicks and keys request.
@@ -440,119 +414,46 @@ pub fn map_ui(
         }
     }
 
-    // --- drawing
+    // --- drawing: the data layers come prepared (and cached) from map_layers
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, colors::BACKGROUND);
     let d = session.project.data();
-    let s = &d.survey;
     let vis = map.view.visible_bbox(rect);
-    let theme = session.theme;
-    let mut shapes: Vec<Shape> = Vec::new();
-    let mut mesh = Mesh::default();
-
-    if map.show_villages {
-        for i in 1..s.villages.len() as u32 {
-            let b = d.village_geoms.bbox(i);
-            if b.is_empty()
-                || b.max_x < vis.min_x
-                || b.min_x > vis.max_x
-                || b.max_y < vis.min_y
-                || b.min_y > vis.max_y
-            {
-                continue;
-            }
-            add_outline(
-                &mut shapes,
-                &d.village_geoms,
-                i,
-                &map.view,
-                rect,
-                Stroke::new(1.5, colors::VILLAGE_LINE),
-            );
-        }
-    }
-    let mut drawn = (0usize, 0usize);
-    let detail = map.view.meters_per_pt() < 3.0;
-    if map.show_parcels {
-        for i in session.project.parcel_index().query_box(&vis) {
-            let Some(p) = s.parcels.get(i as usize) else {
-                continue;
-            };
-            let color = colors::class_color(theme, theme.parcel_class(s, i, p));
-            let b = d.parcel_geoms.bbox(i);
-            if screen_size(&map.view, &b) < 2.0 {
-                let c = map.view.screen_from_world(
-                    rect,
-                    (b.min_x + b.max_x) / 2.0,
-                    (b.min_y + b.max_y) / 2.0,
+    let frame = prepare_layers(session, map, rect);
+    if let Some(image) = &frame.raster {
+        let texture = match &mut map.raster_texture {
+            Some(t) if t.key == frame.key => t.handle.clone(),
+            Some(t) => {
+                t.handle.set(
+                    egui::ImageData::Color(image.clone()),
+                    egui::TextureOptions::NEAREST,
                 );
-                mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0)), color);
-            } else {
-                add_fill(
-                    &mut mesh,
-                    &d.parcel_geoms,
-                    &mut map.tess_parcels,
-                    i,
-                    &map.view,
-                    rect,
-                    colors::lighten(color, 0.45),
+                t.key = frame.key;
+                t.handle.clone()
+            }
+            slot @ None => {
+                let handle = ui.ctx().load_texture(
+                    "map-dots",
+                    egui::ImageData::Color(image.clone()),
+                    egui::TextureOptions::NEAREST,
                 );
-                if detail || screen_size(&map.view, &b) > 12.0 {
-                    add_outline(
-                        &mut shapes,
-                        &d.parcel_geoms,
-                        i,
-                        &map.view,
-                        rect,
-                        Stroke::new(0.6, Color32::from_gray(110)),
-                    );
-                }
+                *slot = Some(RasterTexture {
+                    key: frame.key,
+                    handle: handle.clone(),
+                });
+                handle
             }
-            drawn.0 += 1;
-        }
+        };
+        let size = Vec2::new(image.size[0] as f32, image.size[1] as f32);
+        painter.image(
+            texture.id(),
+            Rect::from_min_size(rect.min, size),
+            Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+            Color32::WHITE,
+        );
     }
-    if map.show_buildings {
-        for i in session.project.building_index().query_box(&vis) {
-            let Some(bld) = s.buildings.get(i as usize) else {
-                continue;
-            };
-            let b = d.building_geoms.bbox(i);
-            let size = screen_size(&map.view, &b);
-            if size < 3.0 {
-                continue; // parcels already carry the theme at this scale
-            }
-            let class = match theme {
-                crate::app::theme::Theme::SurveyStatus => bld
-                    .parcel
-                    .and_then(|p| s.parcels.get(p as usize))
-                    .map_or(0, |p| theme.parcel_class(s, bld.parcel.unwrap_or(0), p)),
-                t => t.building_class(bld),
-            };
-            let color = colors::class_color(theme, class);
-            add_fill(
-                &mut mesh,
-                &d.building_geoms,
-                &mut map.tess_buildings,
-                i,
-                &map.view,
-                rect,
-                color,
-            );
-            if size > 6.0 {
-                add_outline(
-                    &mut shapes,
-                    &d.building_geoms,
-                    i,
-                    &map.view,
-                    rect,
-                    Stroke::new(0.8, Color32::from_gray(60)),
-                );
-            }
-            drawn.1 += 1;
-        }
-    }
-    painter.add(Shape::mesh(mesh));
-    painter.extend(shapes);
+    painter.add(Shape::Mesh(frame.fills.clone()));
+    painter.extend(frame.outlines.iter().cloned());
     if map.show_overlays {
         let mut ov = Vec::new();
         for o in &d.overlays {
@@ -616,7 +517,8 @@ pub fn map_ui(
         );
     }
     painter.extend(hl);
-    map.last_drawn = drawn;
+    map.last_drawn = frame.drawn;
+    map.last_dots = frame.dots;
     map.last_prepare_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     scale_bar(&painter, rect, &map.view);

@@ -12,4 +12,5 @@ pub mod i18n;
 pub mod import_wizard;
 pub mod inspector;
 pub mod map;
+pub mod map_layers;
 pub mod stats_panel;
