@@ -69,6 +69,29 @@ fn generated_prefecture_is_deterministic_and_imports_cleanly() {
     );
     assert!(report.contains("in no parcel 0"), "{report}");
     assert!(!report.contains("invalid"), "{report}");
+    // The bulk-loaded spatial indexes hold every feature and pass SQLite's checks.
+    let file = fangcha::store::ProjectFile::open_read_only(&project).unwrap();
+    assert_eq!(file.integrity_check().unwrap(), "ok");
+    drop(file);
+    let conn = rusqlite::Connection::open(&project).unwrap();
+    for table in ["parcels", "buildings"] {
+        let rtree = format!("rtree_{table}_geom");
+        let check: String = conn
+            .query_row(&format!("SELECT rtreecheck('{rtree}')"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "{rtree}");
+        let count: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM \"{rtree}\""), [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let rows: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, rows, "{rtree}");
+    }
+    drop(conn);
+    common::assert_valid_gpkg(&project);
     let check = ok(&fangcha(["check", project.to_str().unwrap()]));
     assert!(check.contains("0 rule violations"), "{check}");
     let stats = ok(&fangcha([

@@ -509,6 +509,16 @@ fn attrs_json(names: &[String], attrs: &[Value], unique_names: bool) -> String {
     .unwrap_or_else(|_| "{}".to_string())
 }
 
+/// The source attributes of every feature of `layer` as JSON text (in parallel).
+fn source_json(layer: &RawLayer) -> Vec<String> {
+    let unique = names_unique(&layer.field_names);
+    layer
+        .features
+        .par_iter()
+        .map(|f| attrs_json(&layer.field_names, &f.attrs, unique))
+        .collect()
+}
+
 /// True when no field name repeats.
 fn names_unique(names: &[String]) -> bool {
     let set: std::collections::HashSet<&String> = names.iter().collect();
@@ -744,8 +754,13 @@ pub fn run_import(
         report.warnings.push("no parcel code attribute (图斑编码/TBBH/BSM) found; codes are generated as village code + sequence number; pass --field parcel_code=SRC to use one".to_string());
     }
     let mut per_village_seq: HashMap<VillageId, usize> = HashMap::new();
+    // Geometry moves into the flat store; the per-feature copies are freed as it goes.
+    for f in &mut parcels_in.raw.features {
+        parcel_geoms.push(&f.geometry);
+        f.geometry = MultiPolygon(Vec::new());
+    }
     for (i, f) in parcels_in.raw.features.iter().enumerate() {
-        let idx = parcel_geoms.push(&f.geometry);
+        let idx = i as u32;
         let village = match code_of(&parcels_in, &pmap, i) {
             Some(Ok(c)) => {
                 report.parcels_by_code += 1;
@@ -814,6 +829,9 @@ pub fn run_import(
         ));
     }
     report.parcels = parcels.len();
+    // The source attributes become their JSON text now, and the read features are freed.
+    let parcel_source = source_json(&parcels_in.raw);
+    parcels_in.raw.features = Vec::new();
 
     // houses
     if !progress("joining houses to parcels", 0.65) {
@@ -822,6 +840,13 @@ pub fn run_import(
     let parcel_index = FeatureIndex::build(&parcel_geoms);
     let mut building_geoms = PolygonStore::new();
     let mut buildings = Vec::new();
+    if let Some(bl) = &mut buildings_in {
+        building_geoms = PolygonStore::with_capacity(bl.raw.features.len(), 0);
+        for f in &mut bl.raw.features {
+            building_geoms.push(&f.geometry);
+            f.geometry = MultiPolygon(Vec::new());
+        }
+    }
     if let (Some(bl), Some(bm)) = (&buildings_in, &bmap) {
         let bfields: Vec<(Field, usize)> = bm
             .entries
@@ -841,10 +866,6 @@ pub fn run_import(
         let mut bdup = 0usize;
         let mut per_parcel_seq: HashMap<u32, usize> = HashMap::new();
         let mut unjoined_seq = 0usize;
-        building_geoms = PolygonStore::with_capacity(bl.raw.features.len(), 0);
-        for f in &bl.raw.features {
-            building_geoms.push(&f.geometry);
-        }
         // The parcel of each house: the one its parcel-code attribute names, else the one
         // holding its interior point (in parallel: the point-in-polygon work dominates).
         let joined: Vec<Option<u32>> = bl
@@ -926,6 +947,13 @@ pub fn run_import(
         }
     }
     report.buildings = buildings.len();
+    let building_source = buildings_in
+        .as_ref()
+        .map(|b| source_json(&b.raw))
+        .unwrap_or_default();
+    if let Some(b) = &mut buildings_in {
+        b.raw.features = Vec::new();
+    }
 
     // overlays
     let mut overlays = Vec::new();
@@ -991,26 +1019,8 @@ pub fn run_import(
         return Err(ImportError::Cancelled);
     }
     let source = SourceAttrs {
-        parcels: {
-            let unique = names_unique(&parcels_in.raw.field_names);
-            parcels_in
-                .raw
-                .features
-                .par_iter()
-                .map(|f| attrs_json(&parcels_in.raw.field_names, &f.attrs, unique))
-                .collect()
-        },
-        buildings: buildings_in
-            .as_ref()
-            .map(|b| {
-                let unique = names_unique(&b.raw.field_names);
-                b.raw
-                    .features
-                    .par_iter()
-                    .map(|f| attrs_json(&b.raw.field_names, &f.attrs, unique))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        parcels: parcel_source,
+        buildings: building_source,
     };
     let data = ProjectData {
         survey,

@@ -5,6 +5,7 @@
 pub mod geom;
 pub mod lock;
 pub mod project_file;
+pub mod rtree_bulk;
 pub mod schema;
 
 pub use project_file::{

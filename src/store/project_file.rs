@@ -270,7 +270,14 @@ pub fn write_new(
             schema::set_meta(&tx, k, v).map_err(sq(&tmp_path))?;
         }
         schema::set_meta(&tx, "created_at", &now_utc()).map_err(sq(&tmp_path))?;
-        schema::create_spatial_indexes(&tx).map_err(sq(&tmp_path))?;
+        schema::create_spatial_indexes(
+            &tx,
+            &[
+                ("parcels", data.parcel_geoms.bboxes()),
+                ("buildings", data.building_geoms.bboxes()),
+            ],
+        )
+        .map_err(sq(&tmp_path))?;
         tx.commit().map_err(sq(&tmp_path))?;
         conn.execute_batch("PRAGMA journal_mode = WAL;")
             .map_err(sq(&tmp_path))?;

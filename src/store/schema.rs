@@ -199,27 +199,55 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Fills the rtree of every feature table from its rows, adds the triggers and registers the
-/// extension, and stores each table's extent in gpkg_contents.
-pub fn create_spatial_indexes(conn: &Connection) -> rusqlite::Result<()> {
+/// Fills the rtree of every feature table, adds the triggers and registers the extension, and
+/// stores each table's extent in gpkg_contents. Tables named in `bulk` with the boxes of their
+/// rows (row `fid` = index + 1; empty boxes for empty geometries) are packed by
+/// [`super::rtree_bulk::bulk_load`]; the others are filled from their rows with SQL.
+pub fn create_spatial_indexes(
+    conn: &Connection,
+    bulk: &[(&str, &[crate::spatial::geometry::Bbox])],
+) -> rusqlite::Result<()> {
     for (t, _) in FEATURE_TABLES {
         conn.execute_batch(&rtree_ddl(t))?;
-        conn.execute(
-            &format!(
-                "INSERT INTO \"rtree_{t}_geom\" SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) \
-                 FROM \"{t}\" WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)"
-            ),
-            [],
-        )?;
+        let rtree = format!("rtree_{t}_geom");
+        match bulk.iter().find(|(name, _)| *name == t) {
+            Some((_, boxes)) => {
+                super::rtree_bulk::bulk_load(
+                    conn,
+                    &rtree,
+                    boxes.iter().enumerate().map(|(i, b)| (i as i64 + 1, *b)),
+                )?;
+                let mut extent = crate::spatial::geometry::Bbox::EMPTY;
+                for b in boxes.iter() {
+                    extent.union(b);
+                }
+                if !extent.is_empty() {
+                    conn.execute(
+                        "UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (?2, ?3, ?4, ?5) \
+                         WHERE table_name = ?1",
+                        params![t, extent.min_x, extent.max_x, extent.min_y, extent.max_y],
+                    )?;
+                }
+            }
+            None => {
+                conn.execute(
+                    &format!(
+                        "INSERT INTO \"{rtree}\" SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) \
+                         FROM \"{t}\" WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)"
+                    ),
+                    [],
+                )?;
+                conn.execute(
+                    &format!(
+                        "UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = \
+                         (SELECT min(minx), max(maxx), min(miny), max(maxy) FROM \"{rtree}\") WHERE table_name = ?1"
+                    ),
+                    params![t],
+                )?;
+            }
+        }
         conn.execute(
             "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-            params![t],
-        )?;
-        conn.execute(
-            &format!(
-                "UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = \
-                 (SELECT min(minx), max(maxx), min(miny), max(maxy) FROM \"rtree_{t}_geom\") WHERE table_name = ?1"
-            ),
             params![t],
         )?;
     }
