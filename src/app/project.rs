@@ -105,22 +105,28 @@ impl Project {
 
     fn load(file: ProjectFile, user: &str) -> Result<Project, ProjectError> {
         let data = file.load()?;
-        let parcel_index = FeatureIndex::build(&data.parcel_geoms);
-        let building_index = FeatureIndex::build(&data.building_geoms);
-        let parcel_by_code = data
-            .survey
-            .parcels
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.code.clone(), i as u32))
-            .collect();
-        let building_by_code = data
-            .survey
-            .buildings
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.code.clone(), i as u32))
-            .collect();
+        // The two R-trees and the two code maps are built side by side.
+        let code_map = |codes: Vec<&String>| -> HashMap<String, u32> {
+            codes
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), i as u32))
+                .collect()
+        };
+        let ((parcel_index, building_index), (parcel_by_code, building_by_code)) = rayon::join(
+            || {
+                rayon::join(
+                    || FeatureIndex::build(&data.parcel_geoms),
+                    || FeatureIndex::build(&data.building_geoms),
+                )
+            },
+            || {
+                rayon::join(
+                    || code_map(data.survey.parcels.iter().map(|p| &p.code).collect()),
+                    || code_map(data.survey.buildings.iter().map(|b| &b.code).collect()),
+                )
+            },
+        );
         Ok(Project {
             file,
             lock: None,
@@ -133,6 +139,11 @@ impl Project {
             redo: Vec::new(),
             user: user.to_string(),
         })
+    }
+
+    /// Closes the project and hands back what was in memory (the file and lock are released).
+    pub fn into_data(self) -> ProjectData {
+        self.data
     }
 
     /// Everything in memory.

@@ -77,7 +77,7 @@ fn import(a: ImportArgs) -> Result<u8> {
         true
     };
     let report = run_import(&req, &mut progress)?;
-    print!("{report}");
+    out!("{report}");
     Ok(0)
 }
 
@@ -89,7 +89,7 @@ fn generate(a: GenerateArgs) -> Result<u8> {
         }
         true
     })?;
-    println!(
+    outln!(
         "parcels: {} ({})\nbuildings: {} ({})\nvillages: {}\nvillage names: {}",
         out.parcel_count,
         out.parcels.display(),
@@ -241,14 +241,14 @@ fn edit(a: EditArgs) -> Result<u8> {
         Target::Building(i) => project.data().survey.buildings[i as usize].code.clone(),
     };
     if applied.is_noop() {
-        println!("{code}: nothing changed");
+        outln!("{code}: nothing changed");
     }
     for c in applied.changes.iter().filter(|c| c.old != c.new) {
         let show = |v: &Value| {
             let t = c.field.display_value(v, Lang::Zh);
             if t.is_empty() { "∅".to_string() } else { t }
         };
-        println!(
+        outln!(
             "saved: {code} {} ({}): {} → {}",
             c.field.key(),
             c.field.label_zh(),
@@ -287,7 +287,7 @@ fn export(a: ExportArgs) -> Result<u8> {
         include_personal: a.include_personal_data,
     };
     let n = export_geojson_with(project.data(), layer, &picked, &a.output, &source)?;
-    println!(
+    outln!(
         "exported {n} {} to {}",
         if layer == ExportLayer::Parcels {
             "parcels"
@@ -313,12 +313,12 @@ fn check(a: CheckArgs) -> Result<u8> {
                     Target::Parcel(i) => format!("parcel {}", s.parcels[i as usize].code),
                     Target::Building(i) => format!("house {}", s.buildings[i as usize].code),
                 };
-                println!("{code}: {v}");
+                outln!("{code}: {v}");
             }
             n += 1;
         }
     }
-    println!("{n} rule violations");
+    outln!("{n} rule violations");
     Ok(if n > 0 { 1 } else { 0 })
 }
 
@@ -346,7 +346,7 @@ fn log(a: LogArgs) -> Result<u8> {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table::render(
             &[

@@ -1,6 +1,29 @@
 //! Command-line interface (clap). Every subcommand calls the same library code as the app.
 //! Exit codes: 0 ok, 1 check failures found, 2 error (one line naming the file).
 
+/// Writes to stdout. A reader that went away (`fangcha stats … | head`) ends the program
+/// quietly with exit 0 instead of a panic; any other write failure is an error (exit 2).
+pub(crate) fn emit(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(text) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("fangcha: error: cannot write the output: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// `print!` through [`emit`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::emit(format_args!($($t)*)) };
+}
+
+/// `println!` through [`emit`].
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 mod bench;
 mod commands;
 mod table;
@@ -202,6 +225,20 @@ pub struct LogArgs {
     pub limit: usize,
 }
 
+/// True when the error is stdout's reader having gone away (`fangcha stats … | head`): not a
+/// failure of ours.
+fn reader_went_away(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().or_else(|| {
+            c.downcast_ref::<csv::Error>().and_then(|e| match e.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            })
+        });
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Parses the arguments, runs the command, prints errors as one line, returns the exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -214,6 +251,7 @@ pub fn main() -> ExitCode {
     };
     match commands::run(cli.command) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             let mut msg = String::new();

@@ -574,12 +574,6 @@ impl ProjectFile {
     /// Loads the whole project into memory.
     pub fn load(&self) -> Result<ProjectData, StoreError> {
         let path = self.path.as_path();
-        let bad = |table: &'static str, fid: i64, message: String| StoreError::BadValue {
-            path: path.to_path_buf(),
-            table,
-            fid,
-            message,
-        };
         let mut villages = vec![Village::unassigned()];
         let mut village_geoms = PolygonStore::new();
         village_geoms.push(&MultiPolygon(Vec::new()));
@@ -617,76 +611,23 @@ impl ProjectFile {
                 villages.push(v);
             }
         }
-        let village_of = |code: Option<String>| {
-            code.and_then(|c| village_ids.get(&c).copied())
-                .unwrap_or(VillageId::UNASSIGNED)
-        };
-
-        let pcols = survey_columns(Layer::Parcel);
-        let mut parcels = Vec::new();
-        let mut parcel_geoms = PolygonStore::new();
-        let mut parcel_ids: HashMap<String, u32> = HashMap::new();
-        {
-            let sql = format!(
-                "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
-                column_list(&pcols)
-            );
-            let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
-            let mut rows = st.query([]).map_err(sq(path))?;
-            while let Some(r) = rows.next().map_err(sq(path))? {
-                let fid: i64 = r.get(0).map_err(sq(path))?;
-                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
-                let mp = match blob {
-                    Some(b) => decode_geom(path, "parcels", fid, &b)?,
-                    None => MultiPolygon(Vec::new()),
-                };
-                let mut p = Parcel::new(
-                    r.get::<_, String>(2).map_err(sq(path))?,
-                    village_of(r.get(3).map_err(sq(path))?),
-                );
-                for (k, f) in pcols.iter().enumerate() {
-                    let v = from_sql(*f, r.get_ref(4 + k).map_err(sq(path))?);
-                    f.set_parcel(&mut p, &v)
-                        .map_err(|e| bad("parcels", fid, e.to_string()))?;
-                }
-                parcel_ids.insert(p.code.clone(), parcels.len() as u32);
-                parcel_geoms.push(&mp);
-                parcels.push(p);
-            }
+        // Parcels and houses are read side by side, each on its own read-only connection.
+        let (parcels, houses) = rayon::join(
+            || load_parcels(path, &village_ids),
+            || load_buildings(path, &village_ids),
+        );
+        let (parcels, parcel_geoms) = parcels?;
+        let (mut buildings, building_geoms, house_parcel_codes) = houses?;
+        let parcel_ids: HashMap<&str, u32> = parcels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.as_str(), i as u32))
+            .collect();
+        for (b, code) in buildings.iter_mut().zip(&house_parcel_codes) {
+            b.parcel = code.as_deref().and_then(|c| parcel_ids.get(c).copied());
         }
-
-        let bcols = survey_columns(Layer::Building);
-        let mut buildings = Vec::new();
-        let mut building_geoms = PolygonStore::new();
-        {
-            let sql = format!(
-                "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
-                column_list(&bcols)
-            );
-            let mut st = self.conn.prepare(&sql).map_err(sq(path))?;
-            let mut rows = st.query([]).map_err(sq(path))?;
-            while let Some(r) = rows.next().map_err(sq(path))? {
-                let fid: i64 = r.get(0).map_err(sq(path))?;
-                let blob: Option<Vec<u8>> = r.get(1).map_err(sq(path))?;
-                let mp = match blob {
-                    Some(b) => decode_geom(path, "buildings", fid, &b)?,
-                    None => MultiPolygon(Vec::new()),
-                };
-                let mut b = Building::new(r.get::<_, String>(2).map_err(sq(path))?);
-                b.parcel = r
-                    .get::<_, Option<String>>(3)
-                    .map_err(sq(path))?
-                    .and_then(|c| parcel_ids.get(&c).copied());
-                b.village = village_of(r.get(4).map_err(sq(path))?);
-                for (k, f) in bcols.iter().enumerate() {
-                    let v = from_sql(*f, r.get_ref(5 + k).map_err(sq(path))?);
-                    f.set_building(&mut b, &v)
-                        .map_err(|e| bad("buildings", fid, e.to_string()))?;
-                }
-                building_geoms.push(&mp);
-                buildings.push(b);
-            }
-        }
+        drop(parcel_ids);
+        drop(house_parcel_codes);
 
         let mut overlays = Vec::new();
         {
@@ -894,6 +835,125 @@ fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A read-only connection of its own for one loading thread.
+fn reader(path: &Path) -> Result<Connection, StoreError> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sq(path))
+}
+
+fn village_of(ids: &HashMap<String, VillageId>, code: Option<&str>) -> VillageId {
+    code.and_then(|c| ids.get(c).copied())
+        .unwrap_or(VillageId::UNASSIGNED)
+}
+
+/// Reads every parcel and its geometry, in fid order.
+fn load_parcels(
+    path: &Path,
+    village_ids: &HashMap<String, VillageId>,
+) -> Result<(Vec<Parcel>, PolygonStore), StoreError> {
+    let conn = reader(path)?;
+    let pcols = survey_columns(Layer::Parcel);
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM parcels", [], |r| r.get(0))
+        .map_err(sq(path))?;
+    let n = usize::try_from(count).unwrap_or(0);
+    let mut parcels = Vec::with_capacity(n);
+    let mut geoms = PolygonStore::with_capacity(n, 0);
+    let sql = format!(
+        "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
+        column_list(&pcols)
+    );
+    let mut st = conn.prepare(&sql).map_err(sq(path))?;
+    let mut rows = st.query([]).map_err(sq(path))?;
+    while let Some(r) = rows.next().map_err(sq(path))? {
+        let fid: i64 = r.get(0).map_err(sq(path))?;
+        let mp = match r.get_ref(1).map_err(sq(path))? {
+            rusqlite::types::ValueRef::Blob(b) => decode_geom(path, "parcels", fid, b)?,
+            _ => MultiPolygon(Vec::new()),
+        };
+        let code = r
+            .get_ref(3)
+            .map_err(sq(path))?
+            .as_str_or_null()
+            .ok()
+            .flatten();
+        let mut p = Parcel::new(
+            r.get::<_, String>(2).map_err(sq(path))?,
+            village_of(village_ids, code),
+        );
+        for (k, f) in pcols.iter().enumerate() {
+            let v = from_sql(*f, r.get_ref(4 + k).map_err(sq(path))?);
+            f.set_parcel(&mut p, &v)
+                .map_err(|e| bad_value(path, "parcels", fid, e.to_string()))?;
+        }
+        geoms.push(&mp);
+        parcels.push(p);
+    }
+    Ok((parcels, geoms))
+}
+
+/// The houses with their geometry and the parcel code each names, in fid order.
+type LoadedBuildings = (Vec<Building>, PolygonStore, Vec<Option<String>>);
+
+/// Reads every house and its geometry, in fid order; the parcel links are returned as codes.
+fn load_buildings(
+    path: &Path,
+    village_ids: &HashMap<String, VillageId>,
+) -> Result<LoadedBuildings, StoreError> {
+    let conn = reader(path)?;
+    let bcols = survey_columns(Layer::Building);
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM buildings", [], |r| r.get(0))
+        .map_err(sq(path))?;
+    let n = usize::try_from(count).unwrap_or(0);
+    let mut buildings = Vec::with_capacity(n);
+    let mut geoms = PolygonStore::with_capacity(n, 0);
+    let mut parcel_codes = Vec::with_capacity(n);
+    let sql = format!(
+        "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
+        column_list(&bcols)
+    );
+    let mut st = conn.prepare(&sql).map_err(sq(path))?;
+    let mut rows = st.query([]).map_err(sq(path))?;
+    while let Some(r) = rows.next().map_err(sq(path))? {
+        let fid: i64 = r.get(0).map_err(sq(path))?;
+        let mp = match r.get_ref(1).map_err(sq(path))? {
+            rusqlite::types::ValueRef::Blob(b) => decode_geom(path, "buildings", fid, b)?,
+            _ => MultiPolygon(Vec::new()),
+        };
+        let mut b = Building::new(r.get::<_, String>(2).map_err(sq(path))?);
+        parcel_codes.push(r.get::<_, Option<String>>(3).map_err(sq(path))?);
+        b.village = village_of(
+            village_ids,
+            r.get_ref(4)
+                .map_err(sq(path))?
+                .as_str_or_null()
+                .ok()
+                .flatten(),
+        );
+        for (k, f) in bcols.iter().enumerate() {
+            let v = from_sql(*f, r.get_ref(5 + k).map_err(sq(path))?);
+            f.set_building(&mut b, &v)
+                .map_err(|e| bad_value(path, "buildings", fid, e.to_string()))?;
+        }
+        geoms.push(&mp);
+        buildings.push(b);
+    }
+    Ok((buildings, geoms, parcel_codes))
+}
+
+fn bad_value(path: &Path, table: &'static str, fid: i64, message: String) -> StoreError {
+    StoreError::BadValue {
+        path: path.to_path_buf(),
+        table,
+        fid,
+        message,
+    }
 }
 
 fn decode_geom(

@@ -18,7 +18,7 @@ use crate::domain::edit::Target;
 use crate::spatial::geometry::{Bbox, PolygonStore};
 use crate::ui::colors;
 use crate::ui::i18n::tr;
-use crate::ui::map_layers::{LayerFrame, LayerKey, add_outline, prepare_layers};
+use crate::ui::map_layers::{LayerFrame, LayerKey, LodCache, add_outline, prepare_layers};
 
 /// Metres per degree of latitude (mean).
 const M_PER_DEG: f64 = 111_320.0;
@@ -222,6 +222,8 @@ pub struct MapState {
     pub raster_texture: Option<RasterTexture>,
     /// Features drawn as dots in the last frame (parcels, houses).
     pub last_dots: (usize, usize),
+    /// Compact boxes and theme classes for level of detail.
+    pub lod: LodCache,
 }
 
 impl MapState {
