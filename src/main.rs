@@ -5,6 +5,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: an import allocates and frees millions of small values
+/// on several threads, and glibc's per-thread arenas kept that memory resident long after it
+/// was freed (peak 2.8 GB at 1M + 1M features); mimalloc reuses and returns it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let gui_path = match args.as_slice() {

@@ -24,7 +24,7 @@ use crate::domain::survey::Survey;
 use crate::io::code_list::{CodeList, read_code_list};
 use crate::io::error::ReadError;
 use crate::io::read::{ReadOptions, read_layer};
-use crate::io::source::RawLayer;
+use crate::io::source::{RawFeature, RawLayer};
 use crate::spatial::crs::{CrsError, Reprojector, resolve};
 use crate::spatial::geometry::{Bbox, PolygonStore};
 use crate::spatial::index::FeatureIndex;
@@ -501,22 +501,44 @@ impl serde::Serialize for AttrsJson<'_> {
 }
 
 fn attrs_json(names: &[String], attrs: &[Value], unique_names: bool) -> String {
-    serde_json::to_string(&AttrsJson {
+    let mut json = serde_json::to_string(&AttrsJson {
         names,
         attrs,
         unique_names,
     })
-    .unwrap_or_else(|_| "{}".to_string())
+    .unwrap_or_else(|_| "{}".to_string());
+    // The writer's buffer doubles as it grows: a million of them would carry ~40 % slack.
+    json.shrink_to_fit();
+    json
 }
 
-/// The source attributes of every feature of `layer` as JSON text (in parallel).
-fn source_json(layer: &RawLayer) -> Vec<String> {
-    let unique = names_unique(&layer.field_names);
-    layer
-        .features
-        .par_iter()
-        .map(|f| attrs_json(&layer.field_names, &f.attrs, unique))
-        .collect()
+/// Features read per batch by [`with_source_json`].
+const JSON_BATCH: usize = 32_768;
+
+/// Hands out the `features` one by one with their index, after appending the JSON text of
+/// their source attributes to `json` — made in parallel a batch at a time, so that each read
+/// feature is freed as soon as it has been used and the text of a million features never sits
+/// next to all of their read values.
+fn with_source_json<'a>(
+    features: Vec<RawFeature>,
+    names: &'a [String],
+    json: &'a mut Vec<String>,
+) -> impl Iterator<Item = (usize, RawFeature)> + 'a {
+    let unique = names_unique(names);
+    let mut rest = features.into_iter().enumerate();
+    std::iter::from_fn(move || {
+        let batch: Vec<(usize, RawFeature)> = rest.by_ref().take(JSON_BATCH).collect();
+        if batch.is_empty() {
+            return None;
+        }
+        json.par_extend(
+            batch
+                .par_iter()
+                .map(|(_, f)| attrs_json(names, &f.attrs, unique)),
+        );
+        Some(batch)
+    })
+    .flatten()
 }
 
 /// True when no field name repeats.
@@ -673,30 +695,23 @@ pub fn run_import(
             }
         }
     }
-    let code_of =
-        |layer: &Loaded, map: &FieldMapping, i: usize| -> Option<Result<String, String>> {
-            let idx = map.source_of(ImportKey::VillageCode)?;
-            let text = layer
-                .raw
-                .features
-                .get(i)?
-                .attrs
-                .get(idx)
-                .and_then(attr_text)?;
-            Some(match DivisionCode::parse(&text) {
-                Ok(c) if c.as_str().len() == 12 => Ok(c.as_str().to_string()),
-                _ => Err(text),
-            })
-        };
+    let code_of = |attrs: &[Value], map: &FieldMapping| -> Option<Result<String, String>> {
+        let idx = map.source_of(ImportKey::VillageCode)?;
+        let text = attrs.get(idx).and_then(attr_text)?;
+        Some(match DivisionCode::parse(&text) {
+            Ok(c) if c.as_str().len() == 12 => Ok(c.as_str().to_string()),
+            _ => Err(text),
+        })
+    };
     let mut all_codes: Vec<String> = village_polys.keys().cloned().collect();
-    for i in 0..parcels_in.raw.features.len() {
-        if let Some(Ok(c)) = code_of(&parcels_in, &pmap, i) {
+    for f in &parcels_in.raw.features {
+        if let Some(Ok(c)) = code_of(&f.attrs, &pmap) {
             all_codes.push(c);
         }
     }
     if let (Some(bl), Some(bm)) = (&buildings_in, &bmap) {
-        for i in 0..bl.raw.features.len() {
-            if let Some(Ok(c)) = code_of(bl, bm, i) {
+        for f in &bl.raw.features {
+            if let Some(Ok(c)) = code_of(&f.attrs, bm) {
                 all_codes.push(c);
             }
         }
@@ -759,9 +774,14 @@ pub fn run_import(
         parcel_geoms.push(&f.geometry);
         f.geometry = MultiPolygon(Vec::new());
     }
-    for (i, f) in parcels_in.raw.features.iter().enumerate() {
+    // The source attributes become their JSON text first; then each read feature is freed as
+    // soon as its record is built.
+    let mut parcel_source = Vec::with_capacity(parcels_in.raw.features.len());
+    let parcel_names = parcels_in.raw.field_names.clone();
+    let parcel_features = std::mem::take(&mut parcels_in.raw.features);
+    for (i, f) in with_source_json(parcel_features, &parcel_names, &mut parcel_source) {
         let idx = i as u32;
-        let village = match code_of(&parcels_in, &pmap, i) {
+        let village = match code_of(&f.attrs, &pmap) {
             Some(Ok(c)) => {
                 report.parcels_by_code += 1;
                 village_id.get(&c).copied().unwrap_or(VillageId::UNASSIGNED)
@@ -829,9 +849,6 @@ pub fn run_import(
         ));
     }
     report.parcels = parcels.len();
-    // The source attributes become their JSON text now, and the read features are freed.
-    let parcel_source = source_json(&parcels_in.raw);
-    parcels_in.raw.features = Vec::new();
 
     // houses
     if !progress("joining houses to parcels", 0.65) {
@@ -847,7 +864,8 @@ pub fn run_import(
             f.geometry = MultiPolygon(Vec::new());
         }
     }
-    if let (Some(bl), Some(bm)) = (&buildings_in, &bmap) {
+    let mut building_source = Vec::new();
+    if let (Some(bl), Some(bm)) = (&mut buildings_in, &bmap) {
         let bfields: Vec<(Field, usize)> = bm
             .entries
             .iter()
@@ -885,14 +903,17 @@ pub fn run_import(
                     })
             })
             .collect();
-        for (i, f) in bl.raw.features.iter().enumerate() {
+        let house_names = bl.raw.field_names.clone();
+        let house_features = std::mem::take(&mut bl.raw.features);
+        building_source.reserve(house_features.len());
+        for (i, f) in with_source_json(house_features, &house_names, &mut building_source) {
             let idx = i as u32;
             let parcel = joined[i];
             let village = match parcel {
                 Some(p) => parcels
                     .get(p as usize)
                     .map_or(VillageId::UNASSIGNED, |p: &Parcel| p.village),
-                None => match code_of(bl, bm, i) {
+                None => match code_of(&f.attrs, bm) {
                     Some(Ok(c)) => village_id.get(&c).copied().unwrap_or(VillageId::UNASSIGNED),
                     _ => building_geoms
                         .interior_point(idx)
@@ -947,13 +968,6 @@ pub fn run_import(
         }
     }
     report.buildings = buildings.len();
-    let building_source = buildings_in
-        .as_ref()
-        .map(|b| source_json(&b.raw))
-        .unwrap_or_default();
-    if let Some(b) = &mut buildings_in {
-        b.raw.features = Vec::new();
-    }
 
     // overlays
     let mut overlays = Vec::new();

@@ -259,7 +259,7 @@ pub fn write_new(
         .map_err(sq(&tmp_path))?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096; \
-             PRAGMA cache_size = -262144; PRAGMA locking_mode = EXCLUSIVE;",
+             PRAGMA cache_size = -65536; PRAGMA locking_mode = EXCLUSIVE;",
         )
         .map_err(sq(&tmp_path))?;
         register_functions(&conn).map_err(sq(&tmp_path))?;

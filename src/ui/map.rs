@@ -122,7 +122,8 @@ impl MapView {
 /// vertices in [`PolygonStore::rings`] order.
 #[derive(Debug, Default)]
 pub struct TessCache {
-    tris: Vec<Option<Box<[u32]>>>,
+    /// Only the features tessellated so far (a map: at a million features most never are).
+    tris: std::collections::HashMap<u32, Box<[u32]>>,
     /// Features tessellated so far.
     pub computed: usize,
 }
@@ -130,15 +131,11 @@ pub struct TessCache {
 impl TessCache {
     /// The triangulation of feature `i`, computed on first use.
     pub fn get(&mut self, store: &PolygonStore, i: u32) -> &[u32] {
-        if self.tris.len() < store.len() {
-            self.tris.resize(store.len(), None);
-        }
-        let slot = &mut self.tris[i as usize];
-        if slot.is_none() {
-            *slot = Some(tessellate(store, i));
-            self.computed += 1;
-        }
-        slot.as_deref().unwrap_or(&[])
+        let computed = &mut self.computed;
+        self.tris.entry(i).or_insert_with(|| {
+            *computed += 1;
+            tessellate(store, i)
+        })
     }
 }
 
