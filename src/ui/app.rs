@@ -104,6 +104,9 @@ pub struct FangchaApp {
     commands: Vec<Command>,
     /// Time spent in the last `ui` call, ms.
     pub frame_ms: f64,
+    /// Per-frame timings appended to the file named by `FANGCHA_FRAME_LOG`, when set (for
+    /// measuring interaction: ui ms, map ms, fresh map, dots, parcels, houses drawn).
+    frame_log: Option<std::io::BufWriter<std::fs::File>>,
     /// Don't pop up the report of the next import (the bundled sample on first start).
     quiet_import: bool,
 }
@@ -170,6 +173,9 @@ impl FangchaApp {
             user: default_user(),
             commands: Vec::new(),
             frame_ms: 0.0,
+            frame_log: std::env::var_os("FANGCHA_FRAME_LOG")
+                .and_then(|p| std::fs::File::create(p).ok())
+                .map(std::io::BufWriter::new),
             quiet_import: false,
         }
     }
@@ -682,14 +688,16 @@ impl FangchaApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(
                     RichText::new(format!(
-                        "{} {:.1} ms · {} {:.1} ms · {} {} / {}",
+                        "{} {:.1} ms · {} {:.1} ms · {} {} / {} · {} {}",
                         tr(lang, "地图", "map"),
                         self.map.last_prepare_ms,
                         tr(lang, "界面", "ui"),
                         self.frame_ms,
                         tr(lang, "绘制", "drawn"),
                         self.map.last_drawn.0,
-                        self.map.last_drawn.1
+                        self.map.last_drawn.1,
+                        tr(lang, "点", "dots"),
+                        self.map.last_dots.0,
                     ))
                     .weak(),
                 );
@@ -946,6 +954,20 @@ impl eframe::App for FangchaApp {
             self.settings.last_view = Some((s.project.file().path().to_path_buf(), self.map.view));
         }
         self.frame_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Some(log) = &mut self.frame_log {
+            use std::io::Write;
+            let _ = writeln!(
+                log,
+                "{:.2} {:.2} {} {} {} {}",
+                self.frame_ms,
+                self.map.last_prepare_ms,
+                u8::from(self.map.last_fresh),
+                self.map.last_dots.0,
+                self.map.last_drawn.0,
+                self.map.last_drawn.1
+            );
+            let _ = log.flush();
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -221,6 +221,8 @@ pub struct MapState {
     pub last_dots: (usize, usize),
     /// Compact boxes and theme classes for level of detail.
     pub lod: LodCache,
+    /// Whether the last frame prepared its layers anew (false: reused).
+    pub last_fresh: bool,
 }
 
 impl MapState {
@@ -518,6 +520,7 @@ pub fn map_ui(
     painter.extend(hl);
     map.last_drawn = frame.drawn;
     map.last_dots = frame.dots;
+    map.last_fresh = frame.fresh;
     map.last_prepare_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     scale_bar(&painter, rect, &map.view);
