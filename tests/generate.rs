@@ -104,3 +104,38 @@ fn generated_prefecture_is_deterministic_and_imports_cleanly() {
     ]));
     assert!(stats.contains(",3000,"), "{stats}");
 }
+
+#[test]
+fn bench_prints_its_table_on_a_small_prefecture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("bench");
+    let args = [
+        "bench",
+        "--parcels",
+        "2000",
+        "--dir",
+        data.to_str().unwrap(),
+        "--no-ogr2ogr",
+    ];
+    let out = ok(&fangcha(args));
+    for row in [
+        "generate (GBK Shapefiles)",
+        "import parcels + houses",
+        "2000 + ",
+        "open to first frame",
+        "pick under cursor",
+        "full statistics",
+        "edit in memory",
+        "counters equal a recount",
+        "edit saved",
+        "frame preparation, full extent",
+        "frame preparation, street zoom",
+        "peak memory",
+    ] {
+        assert!(out.contains(row), "no “{row}” in:\n{out}");
+    }
+    assert!(!out.contains("DIFFER"), "{out}");
+    // A second run reuses the generated files.
+    let again = ok(&fangcha(args));
+    assert!(again.contains("reused"), "{again}");
+}
