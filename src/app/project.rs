@@ -3,8 +3,10 @@
 //! the domain checks the edit, the store writes it (one transaction, logged in edit_log), and
 //! only then the in-memory survey and its counters change.
 
-use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use crate::domain::admin::AdminLevel;
 use crate::domain::codes::{Coded, SurveyStatus};
@@ -43,6 +45,15 @@ pub enum ProjectError {
     },
 }
 
+/// Code → dense index (the first of repeated codes wins).
+fn code_map<'a>(codes: impl Iterator<Item = &'a String>) -> FxHashMap<String, u32> {
+    let mut map = FxHashMap::default();
+    for (i, c) in codes.enumerate() {
+        map.entry(c.clone()).or_insert(i as u32);
+    }
+    map
+}
+
 /// An open project.
 #[derive(Debug)]
 pub struct Project {
@@ -52,8 +63,10 @@ pub struct Project {
     data: ProjectData,
     parcel_index: FeatureIndex,
     building_index: FeatureIndex,
-    parcel_by_code: HashMap<String, u32>,
-    building_by_code: HashMap<String, u32>,
+    /// 图斑编码 → parcel, built on the first lookup (opening a million records needs none).
+    parcel_by_code: OnceLock<FxHashMap<String, u32>>,
+    /// 房屋编码 → house, built on the first lookup.
+    building_by_code: OnceLock<FxHashMap<String, u32>>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
     user: String,
@@ -105,27 +118,10 @@ impl Project {
 
     fn load(file: ProjectFile, user: &str) -> Result<Project, ProjectError> {
         let data = file.load()?;
-        // The two R-trees and the two code maps are built side by side.
-        let code_map = |codes: Vec<&String>| -> HashMap<String, u32> {
-            codes
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| (c.clone(), i as u32))
-                .collect()
-        };
-        let ((parcel_index, building_index), (parcel_by_code, building_by_code)) = rayon::join(
-            || {
-                rayon::join(
-                    || FeatureIndex::build(&data.parcel_geoms),
-                    || FeatureIndex::build(&data.building_geoms),
-                )
-            },
-            || {
-                rayon::join(
-                    || code_map(data.survey.parcels.iter().map(|p| &p.code).collect()),
-                    || code_map(data.survey.buildings.iter().map(|b| &b.code).collect()),
-                )
-            },
+        // The two R-trees are built side by side.
+        let (parcel_index, building_index) = rayon::join(
+            || FeatureIndex::build(&data.parcel_geoms),
+            || FeatureIndex::build(&data.building_geoms),
         );
         Ok(Project {
             file,
@@ -133,8 +129,8 @@ impl Project {
             data,
             parcel_index,
             building_index,
-            parcel_by_code,
-            building_by_code,
+            parcel_by_code: OnceLock::new(),
+            building_by_code: OnceLock::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             user: user.to_string(),
@@ -174,6 +170,7 @@ impl Project {
     /// A parcel by 图斑编码.
     pub fn parcel_by_code(&self, code: &str) -> Result<u32, ProjectError> {
         self.parcel_by_code
+            .get_or_init(|| code_map(self.data.survey.parcels.iter().map(|p| &p.code)))
             .get(code)
             .copied()
             .ok_or_else(|| ProjectError::UnknownCode {
@@ -185,6 +182,7 @@ impl Project {
     /// A house by 房屋编码.
     pub fn building_by_code(&self, code: &str) -> Result<u32, ProjectError> {
         self.building_by_code
+            .get_or_init(|| code_map(self.data.survey.buildings.iter().map(|b| &b.code)))
             .get(code)
             .copied()
             .ok_or_else(|| ProjectError::UnknownCode {

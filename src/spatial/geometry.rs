@@ -89,6 +89,8 @@ impl PolygonStore {
         s.coords.reserve(vertices);
         s.bboxes.reserve(features);
         s.feature_starts.reserve(features);
+        s.part_starts.reserve(features);
+        s.ring_starts.reserve(features);
         s
     }
 

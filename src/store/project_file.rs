@@ -618,7 +618,7 @@ impl ProjectFile {
         );
         let (parcels, parcel_geoms) = parcels?;
         let (mut buildings, building_geoms, house_parcel_codes) = houses?;
-        let parcel_ids: HashMap<&str, u32> = parcels
+        let parcel_ids: rustc_hash::FxHashMap<&str, u32> = parcels
             .iter()
             .enumerate()
             .map(|(i, p)| (p.code.as_str(), i as u32))
@@ -837,6 +837,10 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Vertices reserved per feature when loading: room that is never touched costs address
+/// space, not memory, and spares the copies of a growing million-vertex buffer.
+const VERTICES_RESERVED_PER_FEATURE: usize = 16;
+
 /// A read-only connection of its own for one loading thread.
 fn reader(path: &Path) -> Result<Connection, StoreError> {
     Connection::open_with_flags(
@@ -863,7 +867,7 @@ fn load_parcels(
         .map_err(sq(path))?;
     let n = usize::try_from(count).unwrap_or(0);
     let mut parcels = Vec::with_capacity(n);
-    let mut geoms = PolygonStore::with_capacity(n, 0);
+    let mut geoms = PolygonStore::with_capacity(n, n * VERTICES_RESERVED_PER_FEATURE);
     let sql = format!(
         "SELECT fid, geom, parcel_code, village_code, {} FROM parcels ORDER BY fid",
         column_list(&pcols)
@@ -912,7 +916,7 @@ fn load_buildings(
         .map_err(sq(path))?;
     let n = usize::try_from(count).unwrap_or(0);
     let mut buildings = Vec::with_capacity(n);
-    let mut geoms = PolygonStore::with_capacity(n, 0);
+    let mut geoms = PolygonStore::with_capacity(n, n * VERTICES_RESERVED_PER_FEATURE);
     let mut parcel_codes = Vec::with_capacity(n);
     let sql = format!(
         "SELECT fid, geom, building_code, parcel_code, village_code, {} FROM buildings ORDER BY fid",
