@@ -146,3 +146,18 @@ fn bench_prints_its_table_on_a_small_prefecture() {
     let again = ok(&fangcha(args));
     assert!(again.contains("reused"), "{again}");
 }
+
+#[test]
+fn generating_nothing_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = fangcha([
+        "generate",
+        "--parcels",
+        "0",
+        "-o",
+        dir.path().join("g").to_str().unwrap(),
+    ]);
+    let err = common::fails(&o);
+    assert!(err.contains("--parcels must be at least 1"), "{err}");
+    assert!(!dir.path().join("g").exists());
+}

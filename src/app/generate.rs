@@ -57,6 +57,9 @@ pub enum GenerateError {
     /// Stopped by the caller's progress callback.
     #[error("cancelled")]
     Cancelled,
+    /// Nothing to generate.
+    #[error("--parcels must be at least 1")]
+    NoParcels,
 }
 
 /// What [`generate`] wrote.
@@ -533,13 +536,17 @@ fn building_columns() -> Vec<DbfColumn> {
 ///
 /// # Errors
 /// [`GenerateError::Io`] / [`GenerateError::Write`] naming the file that could not be written;
-/// [`GenerateError::Cancelled`]. A layer is either written whole or not at all.
+/// [`GenerateError::Cancelled`]; [`GenerateError::NoParcels`] for `parcels` = 0. A layer is
+/// either written whole or not at all.
 pub fn generate(
     dir: &Path,
     parcels: usize,
     seed: u64,
     mut progress: impl FnMut(&str, f32) -> bool,
 ) -> Result<Generated, GenerateError> {
+    if parcels == 0 {
+        return Err(GenerateError::NoParcels);
+    }
     std::fs::create_dir_all(dir).map_err(|source| GenerateError::Io {
         path: dir.to_path_buf(),
         source,
